@@ -28,6 +28,8 @@ const (
 	MissingSignatureAccepted = "missing-signature-accepted"
 	MissingSignature500      = "missing-signature-500"
 	ReserializedBody         = "reserialized-body"
+	ReserializedGo           = "reserialized-go"
+	UnknownFieldsRejected    = "unknown-fields-rejected"
 	ParseBeforeVerify        = "parse-before-verify"
 	PrefixCompare            = "prefix-compare"
 	SecretPrepended          = "secret-prepended"
@@ -77,6 +79,9 @@ var defects = []Defect{
 	{ReserializedBody, labelSignature,
 		"parses the JSON and verifies the signature over its compact re-serialization (JavaScript's JSON.stringify) instead of the raw bytes, like the Veriff document's Node sample (bodyParser.json() then JSON.stringify(req.body)); bodies that are not JSON are verified raw",
 		both},
+	{ReserializedGo, labelSignature,
+		"verifies the signature over Go's re-serialization of the body (json.Unmarshal into a map, then json.Marshal: keys sorted, no \\/ escapes, non-ASCII literal) instead of the raw bytes",
+		both},
 	{ParseBeforeVerify, labelSignature,
 		`parses the body before verifying it and answers 400 to invalid, empty or non-object JSON whatever its signature ("Handling security": "only now you should parse the request body JSON object")`,
 		both},
@@ -110,6 +115,9 @@ var defects = []Defect{
 	{OutOfOrderRejected, "duplicates",
 		"answers 409 to deliveries that arrive out of order: Veriff, an event for a session that already has a decision or a decision whose decisionTime is older than the session's last one; Shufti, a different event for a reference that already had verification.accepted or verification.declined",
 		both},
+	{UnknownFieldsRejected, "decisions",
+		"decodes decisions strictly into the fields the document lists (Go's json.Decoder.DisallowUnknownFields) and answers 400 to any other field; providers add fields over time",
+		[]string{providerVeriff}},
 	{ExpiredRejected, "expiry",
 		"answers 400 to expired and abandoned decisions (code 9104), treating them as errors instead of sessions to replace",
 		[]string{providerVeriff}},

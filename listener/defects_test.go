@@ -1,6 +1,9 @@
 package listener
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -53,6 +56,30 @@ func wrongDigest(accepted string, same func(e env, p probe) bool) expectation {
 	}
 }
 
+// goReserialized: every verified request whose body is not already in the
+// form json.Marshal(json.Unmarshal(body)) gives fails the signature check.
+func goReserialized(e env, p probe) (string, bool) {
+	if !p.verified {
+		return "", false
+	}
+	steps := strings.Split(p.want, ",")
+	changed := false
+	for i, r := range p.reqs(e) {
+		if i >= len(steps) || r.Body == nil {
+			continue
+		}
+		body, _ := io.ReadAll(r.Body)
+		var v any
+		if json.Unmarshal(body, &v) != nil {
+			continue
+		}
+		if re, _ := json.Marshal(v); !bytes.Equal(re, body) {
+			steps[i], changed = "401", true
+		}
+	}
+	return strings.Join(steps, ","), changed
+}
+
 var unsignedAccepted = map[string]string{
 	"bad-signature":              "200",
 	"missing-signature":          "200",
@@ -75,6 +102,8 @@ var expectations = map[string]expectation{
 	MissingSignatureAccepted: only(map[string]string{"missing-signature": "200", "other-scheme-header-only": "200"}),
 	MissingSignature500:      only(map[string]string{"missing-signature": "500", "other-scheme-header-only": "500"}),
 	ReserializedBody:         only(map[string]string{"pretty-body": "401", "signature-of-reserialized": "200"}),
+	ReserializedGo:           goReserialized,
+	UnknownFieldsRejected:    only(map[string]string{"unknown-fields": "400"}),
 	ParseBeforeVerify:        only(map[string]string{"invalid-json-unsigned": "400", "non-object-unsigned": "400"}),
 	PrefixCompare:            only(map[string]string{"truncated-signature": "200"}),
 	// sha256(secret || "") is sha256("" || secret): for an empty body the

@@ -71,6 +71,11 @@ type Config struct {
 	SlowDelay time.Duration
 	// MaxBody caps the request body; 0 means DefaultMaxBody.
 	MaxBody int64
+	// Reject, if set, refuses an authenticated, parsed delivery with 400 when
+	// it returns a non-empty reason. Tests use it to build listeners that
+	// refuse exactly one kind of payload, proving that the check accepting
+	// that payload fails on them.
+	Reject func(kind string, obj map[string]any) string
 }
 
 // Delivery is one webhook the listener accepted and recorded.
@@ -335,6 +340,16 @@ func (l *Listener) decide(w http.ResponseWriter, r *http.Request, kind string) r
 		}
 		return reply{code: http.StatusBadRequest, reason: perr.Error()}
 	}
+	if l.cfg.Reject != nil {
+		if rej := l.cfg.Reject(kind, obj); rej != "" {
+			return reply{code: http.StatusBadRequest, reason: rej}
+		}
+	}
+	if d == UnknownFieldsRejected && kind == KindDecision {
+		if err := strictDecision(body); err != nil {
+			return reply{code: http.StatusBadRequest, reason: err.Error()}
+		}
+	}
 	if rej := l.rejectByContent(kind, obj); rej != "" {
 		return reply{code: http.StatusBadRequest, reason: rej}
 	}
@@ -404,6 +419,14 @@ func (l *Listener) verify(body []byte, sig string) bool {
 	case ReserializedBody:
 		if re, err := jsonStringify(body); err == nil {
 			body = re
+		}
+		return l.profile.Verify(secret, body, sig)
+	case ReserializedGo:
+		var v any
+		if err := json.Unmarshal(body, &v); err == nil {
+			if re, err := json.Marshal(v); err == nil {
+				body = re
+			}
 		}
 		return l.profile.Verify(secret, body, sig)
 	case PrefixCompare:

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	conform "github.com/conform-kit/conform"
+	"github.com/conform-kit/conform/harness"
+)
+
+func init() { register(newRunCmd) }
+
+// cmdContext is the context of a command's own requests (probes). Checks get
+// theirs from Ginkgo, one per spec.
+func cmdContext() context.Context { return context.Background() }
+
+type runFlags struct {
+	suite    suiteFlags
+	secret   secretFlags
+	provider string
+	profile  string
+	target   string
+	urls     map[string]*string
+	apiKey   string
+	headers  []string
+	caCert   string
+	insecure bool
+}
+
+func newRunCmd(s *streams) *cobra.Command {
+	f := &runFlags{urls: map[string]*string{}}
+	cmd := &cobra.Command{
+		Use:   "run --provider veriff|shuftipro --target URL",
+		Short: "Run the conformance checks against your webhook listener",
+		Long: `Run plays the provider against your webhook listener: it sends correctly and
+incorrectly signed deliveries of every decision and event type and judges the
+answers. Every failure names the check, quotes the provider rule, shows what was
+expected and what came back, and prints a curl command that repeats the request.
+
+The API key and secret come from CONFORM_API_KEY and CONFORM_API_SECRET
+(or --api-key / --secret-file); they are never printed.
+
+Exit codes: 0 conformant, 1 not conformant, 2 usage or configuration error,
+3 target unreachable at start.`,
+		Example: `  export CONFORM_API_KEY=… CONFORM_API_SECRET=…
+  conform run --provider veriff --target http://localhost:8080
+  conform run --provider veriff --decision-url https://staging.example.com/hooks/veriff \
+      --event-url https://staging.example.com/hooks/veriff-events --labels 'signature || auth'
+  conform run --provider shuftipro --profile shuftipro-legacy --callback-url http://localhost:8080/kyc/callback --json report.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(s) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.provider, "provider", "", "provider to impersonate: veriff or shuftipro (required)")
+	fl.StringVar(&f.profile, "profile", "", "signing profile (veriff: veriff-x-signature [default], veriff-hmac; shuftipro: shuftipro [default], shuftipro-legacy)")
+	fl.StringVar(&f.target, "target", "", "listener base `URL`; endpoints default to URL/veriff/decision, URL/veriff/events, URL/shuftipro/callback")
+	for _, p := range harness.Providers() {
+		for _, ep := range p.Endpoints {
+			v := new(string)
+			f.urls[ep.Name] = v
+			fl.StringVar(v, ep.Flag, "", "full `URL` of the "+p.Title+" "+ep.Name+" endpoint (overrides --target)")
+		}
+	}
+	fl.StringVar(&f.apiKey, "api-key", "", "API key the provider sends (prefer CONFORM_API_KEY)")
+	fl.StringArrayVarP(&f.headers, "header", "H", nil, "extra `'Name: value'` header on every request (e.g. a staging gateway's auth); repeatable")
+	fl.StringVar(&f.caCert, "ca-cert", "", "trust this PEM CA `FILE` for https targets")
+	fl.BoolVar(&f.insecure, "insecure", false, "skip TLS certificate verification (throwaway staging certificates only)")
+	f.secret.register(cmd)
+	f.suite.register(cmd)
+	return cmd
+}
+
+func (f *runFlags) run(s *streams) error {
+	if f.provider == "" {
+		return usageError("--provider is required (veriff or shuftipro)")
+	}
+	if err := f.suite.validate(); err != nil {
+		return err
+	}
+	secret, err := f.secret.secret(s)
+	if err != nil {
+		return err
+	}
+	apiKey := f.apiKey
+	if apiKey == "" {
+		apiKey = s.getenv(envAPIKey)
+	}
+	extra, err := parseHeaders(f.headers)
+	if err != nil {
+		return err
+	}
+	urls := map[string]string{}
+	for name, v := range f.urls {
+		if *v != "" {
+			urls[name] = *v
+		}
+	}
+	copts := f.suite.clientOptions()
+	copts.Header, copts.CACertFile, copts.Insecure = extra, f.caCert, f.insecure
+	sess, err := harness.NewSession(harness.Config{
+		Provider: f.provider, Profile: f.profile, Target: f.target, URLs: urls,
+		APIKey: apiKey, Secret: secret, Budget: f.suite.budget, Client: copts,
+		Seed: f.suite.seed, Assets: conform.Files,
+	})
+	if err != nil {
+		return usageError("%v", err)
+	}
+	defer sess.Client.Close()
+	return executeSuites(s, &f.suite, []*harness.Session{sess})
+}
+
+// parseHeaders reads -H 'Name: value' flags. Provider headers are refused:
+// the checks set those on purpose, and a fixed value would falsify them.
+func parseHeaders(raw []string) (http.Header, error) {
+	h := http.Header{}
+	reserved := map[string]bool{"Content-Type": true, "Content-Length": true, "Host": true}
+	for _, p := range harness.Providers() {
+		if p.APIKeyHeader != "" {
+			reserved[http.CanonicalHeaderKey(p.APIKeyHeader)] = true
+		}
+		for _, sp := range p.Profiles() {
+			reserved[http.CanonicalHeaderKey(sp.Header)] = true
+		}
+	}
+	for _, r := range raw {
+		name, value, ok := strings.Cut(r, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, " \t") {
+			return nil, usageError("-H %q: want 'Name: value'", r)
+		}
+		if reserved[http.CanonicalHeaderKey(name)] {
+			return nil, usageError("-H %s: conform sets this header itself (checks vary it on purpose)", name)
+		}
+		h.Add(name, strings.TrimSpace(value))
+	}
+	return h, nil
+}

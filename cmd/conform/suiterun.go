@@ -1,0 +1,164 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/conform-kit/conform/harness"
+	"github.com/conform-kit/conform/report"
+	"github.com/conform-kit/conform/suites"
+)
+
+// version is set at build time (-ldflags "-X main.version=…").
+var version = "dev"
+
+// suiteFlags are the flags shared by `run` and `demo`: how to run the
+// suites, as opposed to what to run them against.
+type suiteFlags struct {
+	labels  string
+	strict  bool
+	timeout time.Duration
+	budget  time.Duration
+	seed    int64
+	junit   string
+	json    string
+	noColor bool
+	verbose bool
+}
+
+func (f *suiteFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.labels, "labels", "", "run only checks matching this Ginkgo label `filter`, e.g. 'signature || auth', '!should' (see conform list)")
+	fl.BoolVar(&f.strict, "strict", false, "fail the run on SHOULD checks too (by default they are reported only)")
+	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "per-request `limit`: connect, send and read the answer")
+	fl.DurationVar(&f.budget, "budget", 5*time.Second, "how fast the listener must answer a delivery (check transport/answers-within-budget)")
+	fl.Int64Var(&f.seed, "seed", 0, "random seed for generated session ids (0: derived from the clock; printed, so a run can be repeated)")
+	fl.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `FILE`")
+	fl.StringVar(&f.json, "json", "", "write a JSON report to `FILE`")
+	fl.BoolVar(&f.noColor, "no-color", false, "no colour (colour is used only when stdout is a terminal and NO_COLOR is unset)")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "print every check as it runs, not only failures")
+}
+
+func (f *suiteFlags) validate() error {
+	switch {
+	case f.timeout <= 0:
+		return usageError("--timeout must be positive, got %s", f.timeout)
+	case f.budget <= 0:
+		return usageError("--budget must be positive, got %s", f.budget)
+	}
+	for flag, path := range map[string]string{"--junit": f.junit, "--json": f.json} {
+		if path == "" {
+			continue
+		}
+		// Fail before the run, not after it: losing a finished run's report
+		// to a typo in a path is exactly what must not happen.
+		if err := checkWritable(path); err != nil {
+			return usageError("%s %s: %v", flag, path, err)
+		}
+	}
+	if f.seed == 0 {
+		f.seed = time.Now().UnixNano() % 1_000_000_007
+	}
+	return nil
+}
+
+func checkWritable(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("is a directory")
+	}
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	return fh.Close()
+}
+
+// clientOptions are the delivery client's options from the shared flags.
+func (f *suiteFlags) clientOptions() harness.ClientOptions {
+	return harness.ClientOptions{Timeout: f.timeout, MaxAnswer: 64 << 10}
+}
+
+// colorless decides whether Ginkgo may print colour.
+func (f *suiteFlags) colorless(s *streams) bool {
+	if f.noColor || s.getenv("NO_COLOR") != "" {
+		return true
+	}
+	st, err := os.Stdout.Stat()
+	return err != nil || st.Mode()&os.ModeCharDevice == 0
+}
+
+// executeSuites runs the selected checks against the sessions' listeners and
+// reports. It returns nil only for a conformant run.
+func executeSuites(s *streams, f *suiteFlags, sessions []*harness.Session) error {
+	var runners []*harness.Runner
+	for _, sess := range sessions {
+		runners = append(runners, harness.NewRunner(sess, f.strict))
+	}
+	opts := suites.RunOptions{
+		Runners: runners, Labels: f.labels, Seed: f.seed, NoColor: f.colorless(s), Verbose: f.verbose,
+		JUnitReport: f.junit, SpecTimeout: 20*f.timeout + f.budget,
+	}
+	selected, err := suites.Selected(opts)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	for _, sess := range sessions {
+		fmt.Fprintf(s.out, "conform: %s listener, profile %s (%s), seed %d\n", sess.Provider.Title, sess.Profile.Name, sess.Profile.Header, f.seed)
+		for _, ep := range sess.Provider.Endpoints {
+			fmt.Fprintf(s.out, "  %-9s %s\n", ep.Name, sess.URLs[ep.Name])
+		}
+	}
+	fmt.Fprintf(s.out, "conform: %d checks selected\n", len(selected))
+	if err := reachable(s, sessions); err != nil {
+		return err
+	}
+
+	started := time.Now()
+	passed, err := suites.Run(opts)
+	if err != nil {
+		return err
+	}
+	rep := report.Build(version, started, f.seed, f.labels, f.strict, runners)
+	rep.WriteSummary(s.out)
+	if f.json != "" {
+		if err := rep.WriteJSON(f.json); err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+		fmt.Fprintf(s.out, "JSON report: %s\n", f.json)
+	}
+	if f.junit != "" {
+		fmt.Fprintf(s.out, "JUnit report: %s\n", f.junit)
+	}
+	if !rep.Conformant || !passed {
+		return failedError("not conformant: %d failed, %d blocked", rep.Counts["failed"], rep.Counts["blocked"])
+	}
+	return nil
+}
+
+// reachable probes every endpoint once before the run: a listener that is not
+// there at all is a setup problem (exit 3), not a hundred failed checks.
+func reachable(s *streams, sessions []*harness.Session) error {
+	for _, sess := range sessions {
+		for _, ep := range sess.Provider.Endpoints {
+			u := sess.URLs[ep.Name]
+			ex := sess.Client.Do(cmdContext(), &harness.Request{Method: "GET", URL: u})
+			if !ex.Answered() {
+				hint := ""
+				switch ex.ErrKind {
+				case harness.ErrRefused:
+					hint = " — is the listener running, on this host and port?"
+				case harness.ErrTLS:
+					hint = " — for a private CA pass --ca-cert FILE (or --insecure for a throwaway staging certificate)"
+				case harness.ErrTimeout:
+					hint = " — raise --timeout if the listener is just slow to start"
+				}
+				return unreachableError("target unreachable: GET %s: %s%s", u, strings.TrimSpace(harness.DescribeOutcome(ex)), hint)
+			}
+		}
+	}
+	return nil
+}
