@@ -39,7 +39,7 @@ var _ = registry.Define(harness.Check{
 })
 
 var _ = registry.Define(harness.Check{
-	Area: "duplicates", Name: "out-of-order", Severity: harness.MUST, NeedsAcceptance: true, Labels: []string{"events"},
+	Area: "duplicates", Name: "out-of-order", Severity: harness.MUST, NeedsAcceptance: true, Labels: []string{"events", "decisions"},
 	Title: "an older delivery arriving after a newer one of the same session is accepted",
 	Rules: map[string]harness.Rule{
 		"veriff":    {Section: "Lifecycle of the verification session", Quote: "Response 9103 is an inconclusive response. The session remains open until you receive one of the above conclusive responses."},

@@ -1,0 +1,292 @@
+package main
+
+// End-to-end tests of run, demo and list through the real binary: Ginkgo's
+// RunSpecs may run once per process, and exit codes and output are part of
+// conform's interface, so these run conform as a user would.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/conform-kit/conform/listener"
+	"github.com/conform-kit/conform/signing"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// conformBinary builds the command once per test process.
+func conformBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "conform-e2e-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "conform")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = errors.New(string(out))
+		}
+	})
+	if binErr != nil {
+		t.Fatalf("building conform: %v", binErr)
+	}
+	return binPath
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// conformExec runs the binary with only the given environment variables.
+func conformExec(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(conformBinary(t), args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+const (
+	e2eKey    = "e2e-KEY-9f3a61d0c2"
+	e2eSecret = "e2e-SECRET-4c7e1b9a55-test-only"
+)
+
+var e2eEnv = map[string]string{"CONFORM_API_KEY": e2eKey, "CONFORM_API_SECRET": e2eSecret}
+
+func startListener(t *testing.T, prof signing.Profile, defect string) *listener.Server {
+	t.Helper()
+	srv, err := listener.Start(listener.Config{Profile: prof, APIKey: e2eKey, Secret: e2eSecret, Defect: defect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+type jsonReport struct {
+	Conformant bool           `json:"conformant"`
+	Counts     map[string]int `json:"counts"`
+	Checks     []struct {
+		ID     string   `json:"id"`
+		Status string   `json:"status"`
+		Labels []string `json:"labels"`
+	} `json:"checks"`
+}
+
+func readReport(t *testing.T, path string) jsonReport {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r jsonReport
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("report is not JSON: %v", err)
+	}
+	return r
+}
+
+func TestDemoReferenceIsConformant(t *testing.T) {
+	dir := t.TempDir()
+	res := conformExec(t, nil, "demo", "--json", filepath.Join(dir, "r.json"), "--junit", filepath.Join(dir, "j.xml"), "--seed", "7")
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	if !strings.Contains(res.stdout, "CONFORMANT: 70 checks") {
+		t.Errorf("no verdict line:\n%s", res.stdout)
+	}
+	r := readReport(t, filepath.Join(dir, "r.json"))
+	if !r.Conformant || len(r.Checks) != 70 || r.Counts["passed"] != 70 {
+		t.Errorf("report: conformant=%v checks=%d counts=%v", r.Conformant, len(r.Checks), r.Counts)
+	}
+	junit, err := os.ReadFile(filepath.Join(dir, "j.xml"))
+	if err != nil || !bytes.Contains(junit, []byte("<testsuite")) || !bytes.Contains(junit, []byte("veriff/signature/valid-accepted")) {
+		t.Errorf("JUnit report missing or incomplete (%v)", err)
+	}
+}
+
+func TestDemoDefectShowsWhatToFix(t *testing.T) {
+	res := conformExec(t, nil, "demo", "--provider", "veriff", "--defect", "no-signature-check", "--no-color")
+	if res.code != exitFailed {
+		t.Fatalf("exit %d, want 1\n%s", res.code, res.stdout)
+	}
+	for _, want := range []string{"veriff/signature/mismatch-one-digit", "expected:", "actual:", "— the listener ACCEPTED it", "reproduce:", "curl -sS -i -X POST", "NOT CONFORMANT"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
+
+func TestRunJudgesYourListener(t *testing.T) {
+	dir := t.TempDir()
+	good := startListener(t, signing.VeriffHMAC, "")
+	res := conformExec(t, e2eEnv, "run", "--provider", "veriff", "--profile", "veriff-hmac", "--target", good.URL)
+	if res.code != 0 {
+		t.Fatalf("reference listener: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+
+	bad := startListener(t, signing.ShuftiProLegacy, listener.PrefixCompare)
+	report := filepath.Join(dir, "bad.json")
+	res = conformExec(t, e2eEnv, "run", "--provider", "shuftipro", "--profile", "shuftipro-legacy",
+		"--callback-url", bad.CallbackURL, "--json", report)
+	if res.code != exitFailed {
+		t.Fatalf("prefix-compare listener: exit %d, want 1\n%s", res.code, res.stdout)
+	}
+	r := readReport(t, report)
+	failed := []string{}
+	for _, c := range r.Checks {
+		if c.Status == "failed" {
+			failed = append(failed, c.ID)
+		}
+	}
+	if strings.Join(failed, ",") != "shuftipro/signature/truncated" {
+		t.Errorf("failed checks %v, want exactly shuftipro/signature/truncated", failed)
+	}
+
+	// A label filter runs only what it selects.
+	res = conformExec(t, e2eEnv, "run", "--provider", "veriff", "--profile", "veriff-hmac", "--target", good.URL,
+		"--labels", "auth || events", "--json", report)
+	if res.code != 0 {
+		t.Fatalf("filtered run: exit %d\n%s", res.code, res.stderr)
+	}
+	for _, c := range readReport(t, report).Checks {
+		if !strings.Contains(strings.Join(c.Labels, ","), "auth") && !strings.Contains(strings.Join(c.Labels, ","), "events") {
+			t.Errorf("--labels 'auth || events' ran %s", c.ID)
+		}
+	}
+}
+
+func TestRunExitCodes(t *testing.T) {
+	down, err := listener.StartHostile("down")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer down.Close()
+	hang, err := listener.StartHostile("hang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hang.Close()
+	good := startListener(t, signing.VeriffXSignature, "")
+
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		err  string
+	}{
+		{"down at start", e2eEnv, []string{"run", "--provider", "veriff", "--target", down.URL}, exitUnreachable, "target unreachable"},
+		{"hangs at start", e2eEnv, []string{"run", "--provider", "veriff", "--target", hang.URL, "--timeout", "300ms"}, exitUnreachable, "timeout"},
+		{"no provider", e2eEnv, []string{"run", "--target", good.URL}, exitUsage, "--provider is required"},
+		{"unknown provider", e2eEnv, []string{"run", "--provider", "acme", "--target", good.URL}, exitUsage, "unknown provider"},
+		{"profile of the other provider", e2eEnv, []string{"run", "--provider", "veriff", "--profile", "shuftipro", "--target", good.URL}, exitUsage, "does not belong to Veriff"},
+		{"no secret", map[string]string{"CONFORM_API_KEY": e2eKey}, []string{"run", "--provider", "veriff", "--target", good.URL}, exitUsage, "CONFORM_API_SECRET"},
+		{"no api key", map[string]string{"CONFORM_API_SECRET": e2eSecret}, []string{"run", "--provider", "veriff", "--target", good.URL}, exitUsage, "CONFORM_API_KEY"},
+		{"no target", e2eEnv, []string{"run", "--provider", "veriff"}, exitUsage, "--target"},
+		{"bad URL", e2eEnv, []string{"run", "--provider", "veriff", "--target", "ftp://example"}, exitUsage, "http:// or https://"},
+		{"bad label filter", e2eEnv, []string{"run", "--provider", "veriff", "--target", good.URL, "--labels", "(("}, exitUsage, "--labels"},
+		{"filter selects nothing", e2eEnv, []string{"run", "--provider", "veriff", "--target", good.URL, "--labels", "nosuchlabel"}, exitUsage, "selects no check"},
+		{"report into a directory", e2eEnv, []string{"run", "--provider", "veriff", "--target", good.URL, "--json", os.TempDir()}, exitUsage, "is a directory"},
+		{"header conform owns", e2eEnv, []string{"run", "--provider", "veriff", "--target", good.URL, "-H", "X-Signature: x"}, exitUsage, "conform sets this header"},
+		{"malformed header", e2eEnv, []string{"run", "--provider", "veriff", "--target", good.URL, "-H", "novalue"}, exitUsage, "want 'Name: value'"},
+		{"unknown flag", e2eEnv, []string{"run", "--provider", "veriff", "--frobnicate"}, exitUsage, "unknown flag"},
+		{"negative timeout", e2eEnv, []string{"run", "--provider", "veriff", "--target", good.URL, "--timeout", "-1s"}, exitUsage, "--timeout"},
+		{"unknown defect", nil, []string{"demo", "--defect", "nope"}, exitUsage, "not a built-in defect"},
+		{"list: bad filter", nil, []string{"list", "--labels", "(("}, exitUsage, "--labels"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := conformExec(t, tc.env, tc.args...)
+			if res.code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", res.code, tc.code, res.stdout, res.stderr)
+			}
+			if !strings.Contains(res.stderr, tc.err) {
+				t.Errorf("stderr %q lacks %q", res.stderr, tc.err)
+			}
+			if n := strings.Count(strings.TrimSpace(res.stderr), "\n"); tc.code == exitUsage && n > 0 {
+				t.Errorf("a usage error must be one line, got %d:\n%s", n+1, res.stderr)
+			}
+		})
+	}
+}
+
+// TestNoSecretInAnyOutput runs conform against listeners whose failures print
+// requests, bodies and curl commands, with every report enabled, and scans
+// every byte it wrote for the API key and secret.
+func TestNoSecretInAnyOutput(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		prof   signing.Profile
+		defect string
+	}{
+		{signing.VeriffXSignature, listener.ReserializedBody},
+		{signing.VeriffHMAC, listener.AcceptEverything},
+		{signing.ShuftiPro, listener.CrashOnInvalidJSON},
+		{signing.VeriffXSignature, listener.WrongFormula},
+	} {
+		srv := startListener(t, tc.prof, tc.defect)
+		js, ju := filepath.Join(dir, tc.defect+".json"), filepath.Join(dir, tc.defect+".xml")
+		res := conformExec(t, e2eEnv, "run", "--provider", tc.prof.Provider, "--profile", tc.prof.Name, "--target", srv.URL,
+			"--json", js, "--junit", ju, "-v", "--strict")
+		if res.code != exitFailed {
+			t.Fatalf("%s: exit %d, want 1", tc.defect, res.code)
+		}
+		outputs := map[string]string{"stdout": res.stdout, "stderr": res.stderr}
+		for _, f := range []string{js, ju} {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			outputs[f] = string(b)
+		}
+		for name, text := range outputs {
+			for secretName, secret := range map[string]string{"secret": e2eSecret, "API key": e2eKey} {
+				if strings.Contains(text, secret) {
+					t.Errorf("%s: the %s appears in %s", tc.defect, secretName, name)
+				}
+			}
+		}
+		if tc.prof.Provider == "veriff" && !strings.Contains(res.stdout, `"X-Auth-Client: $CONFORM_API_KEY"`) {
+			t.Errorf("%s: reproductions should carry the API key as $CONFORM_API_KEY", tc.defect)
+		}
+	}
+}
+
+func TestListPrintsTheCatalogue(t *testing.T) {
+	res := conformExec(t, nil, "list", "--labels", "veriff && auth")
+	if res.code != 0 || !strings.Contains(res.stdout, "veriff/auth/wrong-api-key") || !strings.Contains(res.stdout, "2 checks") {
+		t.Fatalf("exit %d\n%s", res.code, res.stdout)
+	}
+	res = conformExec(t, nil, "list", "--format", "json")
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(res.stdout), &rows); err != nil || len(rows) != 70 {
+		t.Fatalf("list --format json: %v, %d rows", err, len(rows))
+	}
+}
