@@ -7,7 +7,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
+	"io"
+	"log"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -288,5 +292,41 @@ func TestListPrintsTheCatalogue(t *testing.T) {
 	var rows []map[string]any
 	if err := json.Unmarshal([]byte(res.stdout), &rows); err != nil || len(rows) != 70 {
 		t.Fatalf("list --format json: %v, %d rows", err, len(rows))
+	}
+}
+
+// TestRunOverTLS proves the TLS options against an https listener: an
+// unknown CA is unreachable (exit 3) with a hint, --ca-cert trusts it, and
+// --insecure skips verification.
+func TestRunOverTLS(t *testing.T) {
+	l, err := listener.New(listener.Config{Profile: signing.VeriffXSignature, APIKey: e2eKey, Secret: e2eSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(l.Handler())
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the rejected handshake is expected
+	srv.StartTLS()
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(ca, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"run", "--provider", "veriff", "--target", srv.URL, "--labels", "signature"}
+
+	res := conformExec(t, e2eEnv, base...)
+	if res.code != exitUnreachable || !strings.Contains(res.stderr, "--ca-cert") {
+		t.Errorf("unknown CA: exit %d, stderr %q; want 3 and a --ca-cert hint", res.code, res.stderr)
+	}
+	if res := conformExec(t, e2eEnv, append(base, "--ca-cert", ca)...); res.code != 0 {
+		t.Errorf("--ca-cert: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	if res := conformExec(t, e2eEnv, append(base, "--insecure")...); res.code != 0 {
+		t.Errorf("--insecure: exit %d\n%s", res.code, res.stderr)
+	}
+	notPEM := filepath.Join(t.TempDir(), "x.pem")
+	_ = os.WriteFile(notPEM, []byte("not a certificate"), 0o600)
+	if res := conformExec(t, e2eEnv, append(base, "--ca-cert", notPEM)...); res.code != exitUsage || !strings.Contains(res.stderr, "no PEM certificate") {
+		t.Errorf("bad --ca-cert: exit %d, stderr %q", res.code, res.stderr)
 	}
 }
