@@ -10,8 +10,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -32,6 +34,9 @@ type ClientOptions struct {
 	// CACertFile trusts an extra PEM CA bundle; Insecure skips verification.
 	CACertFile string
 	Insecure   bool
+	// Rate caps requests per second (0: unlimited). Runs against staging
+	// default to a limit so a conformance run never looks like an attack.
+	Rate float64
 }
 
 // Client sends deliveries. It never follows redirects: a provider posts to
@@ -41,12 +46,16 @@ type Client struct {
 	http      *http.Client
 	maxAnswer int64
 	header    http.Header
+	limit     *limiter
 }
 
 // NewClient validates the options and builds a client.
 func NewClient(o ClientOptions) (*Client, error) {
 	if o.Timeout <= 0 {
 		return nil, errors.New("timeout must be positive")
+	}
+	if o.Rate < 0 {
+		return nil, errors.New("rate must not be negative")
 	}
 	if o.MaxAnswer <= 0 {
 		o.MaxAnswer = 64 << 10
@@ -86,7 +95,45 @@ func NewClient(o ClientOptions) (*Client, error) {
 		},
 		maxAnswer: o.MaxAnswer,
 		header:    o.Header.Clone(),
+		limit:     newLimiter(o.Rate),
 	}, nil
+}
+
+// limiter spaces requests at least 1/rate apart.
+type limiter struct {
+	mu       sync.Mutex
+	interval time.Duration
+	next     time.Time
+}
+
+func newLimiter(rate float64) *limiter {
+	if rate <= 0 {
+		return nil
+	}
+	return &limiter{interval: time.Duration(float64(time.Second) / rate)}
+}
+
+// wait blocks until the next request may go, or ctx ends.
+func (l *limiter) wait(ctx context.Context) error {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	now := time.Now()
+	at := l.next
+	if at.Before(now) {
+		at = now
+	}
+	l.next = at.Add(l.interval)
+	l.mu.Unlock()
+	t := time.NewTimer(time.Until(at))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Close releases idle connections.
@@ -135,6 +182,10 @@ const (
 // conformance tool a refused connection is an observation.
 func (c *Client) Do(ctx context.Context, r *Request) *Exchange {
 	ex := &Exchange{Request: r}
+	if err := c.limit.wait(ctx); err != nil {
+		ex.Err, ex.ErrKind = err, classify(err)
+		return ex
+	}
 	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, bytes.NewReader(r.Body))
 	if err != nil {
 		ex.Err, ex.ErrKind = err, ErrOther
@@ -203,4 +254,20 @@ func (e *Exchange) Status() int {
 		return 0
 	}
 	return e.Response.Status
+}
+
+// IsLoopback reports whether a URL's host is this machine (localhost or a
+// loopback address). Everything else is treated as someone's staging or
+// production system, which conform approaches with care.
+func IsLoopback(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -28,6 +31,7 @@ type runFlags struct {
 	headers  []string
 	caCert   string
 	insecure bool
+	rate     float64
 }
 
 func newRunCmd(s *streams) *cobra.Command {
@@ -68,6 +72,7 @@ Exit codes: 0 conformant, 1 not conformant, 2 usage or configuration error,
 	fl.StringArrayVarP(&f.headers, "header", "H", nil, "extra `'Name: value'` header on every request (e.g. a staging gateway's auth); repeatable")
 	fl.StringVar(&f.caCert, "ca-cert", "", "trust this PEM CA `FILE` for https targets")
 	fl.BoolVar(&f.insecure, "insecure", false, "skip TLS certificate verification (throwaway staging certificates only)")
+	fl.Float64Var(&f.rate, "rate", -1, "max requests per `second`; default: unlimited for loopback targets, "+fmt.Sprint(stagingRate)+" for any other host; 0: unlimited")
 	f.secret.register(cmd)
 	f.suite.register(cmd)
 	return cmd
@@ -100,6 +105,20 @@ func (f *runFlags) run(s *streams) error {
 	}
 	copts := f.suite.clientOptions()
 	copts.Header, copts.CACertFile, copts.Insecure = extra, f.caCert, f.insecure
+	remote := remoteHosts(f.target, urls)
+	switch {
+	case f.rate < 0 && len(remote) > 0:
+		copts.Rate = stagingRate
+	case f.rate > 0:
+		copts.Rate = f.rate
+	}
+	if len(remote) > 0 {
+		limit := "no rate limit (--rate 0)"
+		if copts.Rate > 0 {
+			limit = fmt.Sprintf("at most %g requests/s (--rate to change)", copts.Rate)
+		}
+		fmt.Fprintf(s.out, "conform: sending to %s, which is not this machine: %s\n", strings.Join(remote, ", "), limit)
+	}
 	sess, err := harness.NewSession(harness.Config{
 		Provider: f.provider, Profile: f.profile, Target: f.target, URLs: urls,
 		APIKey: apiKey, Secret: secret, Budget: f.suite.budget, Client: copts,
@@ -110,6 +129,36 @@ func (f *runFlags) run(s *streams) error {
 	}
 	defer sess.Client.Close()
 	return executeSuites(s, &f.suite, []*harness.Session{sess})
+}
+
+// stagingRate is the default request rate towards a host that is not this
+// machine: a full run still takes well under a minute, and a staging
+// environment's rate limiter or WAF sees a trickle, not a burst.
+const stagingRate = 5
+
+// remoteHosts lists the non-loopback hosts a run would send to.
+func remoteHosts(target string, urls map[string]string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, u := range append([]string{target}, mapValues(urls)...) {
+		if u == "" || harness.IsLoopback(u) {
+			continue
+		}
+		if pu, err := url.Parse(u); err == nil && pu.Host != "" && !seen[pu.Host] {
+			seen[pu.Host] = true
+			out = append(out, pu.Host)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func mapValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
 }
 
 // parseHeaders reads -H 'Name: value' flags. Provider headers are refused:
