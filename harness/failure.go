@@ -205,6 +205,12 @@ func bodyQuote(body []byte) string {
 	for len(body) > 0 {
 		r, size := utf8.DecodeRune(body)
 		switch {
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
 		case r == utf8.RuneError && size == 1, r < 0x20, r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, body[0])
 		case r == '\\' || r == '\'':

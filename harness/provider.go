@@ -34,6 +34,10 @@ type Provider struct {
 	// Baseline is the fixture ID of the delivery used when a check needs "a
 	// correctly signed delivery the listener must accept".
 	Baseline string
+
+	// AckNote follows "accepted with 2xx" in verdicts: what the provider's
+	// document says about how it treats the answer. Empty when it says nothing.
+	AckNote string
 }
 
 // Endpoint is one URL the integrator configures at the provider.
@@ -81,6 +85,7 @@ var Veriff = Provider{
 		},
 	},
 	Baseline: "veriff/decision/approved",
+	AckNote:  " (exactly 200 is best: Veriff retries any non-200 answer for up to a week)",
 }
 
 // ShuftiPro is the Shufti Pro provider profile.

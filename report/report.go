@@ -138,9 +138,13 @@ func (r *Report) WriteSummary(w io.Writer) {
 	if !r.Conformant {
 		verdict = "NOT CONFORMANT"
 	}
-	fmt.Fprintf(w, "\n%s: %d checks, %d requests in %s — %d passed, %d failed, %d warned (SHOULD), %d blocked\n",
+	expected := ""
+	if n := r.Counts["expected"]; n > 0 {
+		expected = fmt.Sprintf(", %d expected failures (listed in --expected-failures)", n)
+	}
+	fmt.Fprintf(w, "\n%s: %d checks, %d requests in %s — %d passed, %d failed, %d warned (SHOULD), %d blocked%s\n",
 		verdict, len(r.Checks), r.Requests, r.Duration.Round(time.Millisecond),
-		r.Counts["passed"], r.Counts["failed"], r.Counts["warned"], r.Counts["blocked"])
+		r.Counts["passed"], r.Counts["failed"], r.Counts["warned"], r.Counts["blocked"], expected)
 	if r.Counts["warned"] > 0 && !r.Strict {
 		fmt.Fprintln(w, "SHOULD checks that were not met are listed above; --strict makes them fail the run.")
 	}

@@ -16,7 +16,7 @@ import (
 func acceptsFixture(id string) func(context.Context, *harness.Session) *harness.Failure {
 	return func(ctx context.Context, s *harness.Session) *harness.Failure {
 		d := must(s.NewDelivery(id))
-		return accepted(s.Deliver(ctx, d), "a correctly signed "+id+" delivery")
+		return accepted(s, s.Deliver(ctx, d), "a correctly signed "+id+" delivery")
 	}
 }
 
@@ -92,6 +92,6 @@ var _ = registry.Define(harness.Check{
 				panic(err)
 			}
 		}
-		return accepted(s.Deliver(ctx, d), "a decision with unknown extra fields")
+		return accepted(s, s.Deliver(ctx, d), "a decision with unknown extra fields")
 	},
 })

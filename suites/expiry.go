@@ -30,7 +30,7 @@ func acceptsAfterAWeek(id string) func(context.Context, *harness.Session) *harne
 		if err := d.SetTime(now, "verification", "decisionTime"); err != nil {
 			panic(err)
 		}
-		return accepted(s.Deliver(ctx, d), "a correctly signed "+id+" (9104) decision for a session created 7 days ago")
+		return accepted(s, s.Deliver(ctx, d), "a correctly signed "+id+" (9104) decision for a session created 7 days ago")
 	}
 }
 

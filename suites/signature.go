@@ -23,7 +23,7 @@ var _ = registry.Define(harness.Check{
 		"shuftipro": {Section: "Response Signature", Quote: "Match the SHA256 string with Signature value from the header of the response."},
 	},
 	Run: func(ctx context.Context, s *harness.Session) *harness.Failure {
-		f := accepted(s.Deliver(ctx, baseline(s)), "a correctly signed "+s.Provider.Baseline+" delivery")
+		f := accepted(s, s.Deliver(ctx, baseline(s)), "a correctly signed "+s.Provider.Baseline+" delivery")
 		if f != nil && f.Exchange.Status() >= 400 && f.Exchange.Status() < 500 {
 			f.Fix = fmt.Sprintf("the listener rejects a delivery signed exactly as %s signs it: compute %s = %s over the raw body bytes (not a re-serialization), with the secret the run uses; `conform verify` on a captured request tells which variant the listener computes",
 				s.Provider.Title, s.Profile.Header, s.Profile.Formula)
@@ -180,7 +180,7 @@ func acceptsSpelling(what string, o jsontree.Options) func(context.Context, *har
 		if bytes.Equal(body, d.Body()) {
 			panic(fmt.Sprintf("fixture %s has nothing that %s changes; pick a fixture that exercises it", d.Fixture.ID, what))
 		}
-		f := accepted(s.Send(ctx, s.Signed(d.Kind, body)), "a correctly signed delivery "+what)
+		f := accepted(s, s.Send(ctx, s.Signed(d.Kind, body)), "a correctly signed delivery "+what)
 		if f != nil {
 			f.Fix = "hash the raw request body exactly as received; never re-serialize the parsed JSON (JSON.stringify(req.body), json.dumps, a framework's body parser) before computing " + s.Profile.Header
 		}

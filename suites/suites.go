@@ -34,12 +34,12 @@ var (
 )
 
 // accepted passes when the listener acknowledged the delivery with 2xx.
-func accepted(ex *harness.Exchange, what string) *harness.Failure {
+func accepted(s *harness.Session, ex *harness.Exchange, what string) *harness.Failure {
 	if st := ex.Status(); st >= 200 && st < 300 {
 		return nil
 	}
 	f := &harness.Failure{
-		Expected: what + " is accepted with 2xx (200 is best: Veriff retries any non-200 answer for up to a week)",
+		Expected: what + " is accepted with 2xx" + s.Provider.AckNote,
 		Actual:   harness.DescribeOutcome(ex),
 		Exchange: ex,
 	}
@@ -106,7 +106,7 @@ func deliverAll(ctx context.Context, s *harness.Session, what string, ds ...*har
 	var sent []*harness.Exchange
 	for i, d := range ds {
 		ex := s.Deliver(ctx, d)
-		if f := accepted(ex, fmt.Sprintf("%s (delivery %d of %d)", what, i+1, len(ds))); f != nil {
+		if f := accepted(s, ex, fmt.Sprintf("%s (delivery %d of %d)", what, i+1, len(ds))); f != nil {
 			f.Sent = sent
 			return f
 		}

@@ -256,14 +256,19 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		{signing.VeriffXSignature, listener.WrongFormula},
 	} {
 		srv := startListener(t, tc.prof, tc.defect)
-		js, ju := filepath.Join(dir, tc.defect+".json"), filepath.Join(dir, tc.defect+".xml")
-		res := conformExec(t, e2eEnv, "run", "--provider", tc.prof.Provider, "--profile", tc.prof.Name, "--target", srv.URL,
-			"--json", js, "--junit", ju, "-v", "--strict")
+		js, ju, ht := filepath.Join(dir, tc.defect+".json"), filepath.Join(dir, tc.defect+".xml"), filepath.Join(dir, tc.defect+".html")
+		md := filepath.Join(dir, tc.defect+".md")
+		env := map[string]string{"GITHUB_STEP_SUMMARY": md}
+		for k, v := range e2eEnv {
+			env[k] = v
+		}
+		res := conformExec(t, env, "run", "--provider", tc.prof.Provider, "--profile", tc.prof.Name, "--target", srv.URL,
+			"--json", js, "--junit", ju, "--html", ht, "-v", "--strict")
 		if res.code != exitFailed {
 			t.Fatalf("%s: exit %d, want 1", tc.defect, res.code)
 		}
 		outputs := map[string]string{"stdout": res.stdout, "stderr": res.stderr}
-		for _, f := range []string{js, ju} {
+		for _, f := range []string{js, ju, ht, md} {
 			b, err := os.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)
@@ -328,5 +333,53 @@ func TestRunOverTLS(t *testing.T) {
 	_ = os.WriteFile(notPEM, []byte("not a certificate"), 0o600)
 	if res := conformExec(t, e2eEnv, append(base, "--ca-cert", notPEM)...); res.code != exitUsage || !strings.Contains(res.stderr, "no PEM certificate") {
 		t.Errorf("bad --ca-cert: exit %d, stderr %q", res.code, res.stderr)
+	}
+}
+
+// TestExpectedFailuresAndReports: listed failures are tolerated, a stale
+// entry fails the run, and the HTML and Markdown reports are written.
+func TestExpectedFailuresAndReports(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(dir, "expected.yaml")
+	write := func(ids ...string) {
+		var b strings.Builder
+		b.WriteString("expected_failures:\n")
+		for _, id := range ids {
+			b.WriteString("  - check: " + id + "\n    reason: gateway re-serializes bodies\n")
+		}
+		if err := os.WriteFile(list, []byte(b.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	failing := []string{"veriff/signature/raw-body-pretty", "veriff/signature/raw-body-unicode-escapes", "veriff/signature/raw-body-slash-escapes"}
+	summary := filepath.Join(dir, "summary.md")
+	env := map[string]string{"GITHUB_STEP_SUMMARY": summary}
+	html := filepath.Join(dir, "r.html")
+	args := []string{"demo", "--provider", "veriff", "--defect", "reserialized-body", "--expected-failures", list, "--html", html}
+
+	write(failing...)
+	if res := conformExec(t, env, args...); res.code != 0 || !strings.Contains(res.stdout, "3 expected failures") {
+		t.Fatalf("all failures listed: exit %d, want 0\n%s", res.code, res.stdout)
+	}
+	for _, f := range []string{html, summary} {
+		if b, err := os.ReadFile(f); err != nil || !bytes.Contains(b, []byte("veriff/signature/raw-body-pretty")) {
+			t.Errorf("%s not written or incomplete: %v", f, err)
+		}
+	}
+
+	write(append(failing, "veriff/signature/raw-body-key-order")...)
+	res := conformExec(t, env, args...)
+	if res.code != exitFailed || !strings.Contains(res.stdout, "now passes") {
+		t.Errorf("stale entry: exit %d, want 1 with an explanation\n%s", res.code, res.stdout)
+	}
+
+	write(failing[:2]...)
+	if res := conformExec(t, env, args...); res.code != exitFailed {
+		t.Errorf("an unlisted failure must still fail the run: exit %d", res.code)
+	}
+
+	_ = os.WriteFile(list, []byte("expected_failures:\n  - check: veriff/nope\n    reason: x\n"), 0o600)
+	if res := conformExec(t, env, args...); res.code != exitUsage || !strings.Contains(res.stderr, "expected.yaml:2") {
+		t.Errorf("unknown check ID: exit %d, stderr %q", res.code, res.stderr)
 	}
 }

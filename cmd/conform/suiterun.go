@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/conform-kit/conform/expect"
 	"github.com/conform-kit/conform/harness"
 	"github.com/conform-kit/conform/report"
 	"github.com/conform-kit/conform/suites"
@@ -26,8 +27,14 @@ type suiteFlags struct {
 	seed    int64
 	junit   string
 	json    string
-	noColor bool
-	verbose bool
+	html    string
+	// expectedFile lists checks known to fail (see docs/reports.md).
+	expectedFile  string
+	noStepSummary bool
+	noColor       bool
+	verbose       bool
+
+	expected *expect.List // loaded by validate
 }
 
 func (f *suiteFlags) register(cmd *cobra.Command) {
@@ -39,6 +46,9 @@ func (f *suiteFlags) register(cmd *cobra.Command) {
 	fl.Int64Var(&f.seed, "seed", 0, "random seed for generated session ids (0: derived from the clock; printed, so a run can be repeated)")
 	fl.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `FILE`")
 	fl.StringVar(&f.json, "json", "", "write a JSON report to `FILE`")
+	fl.StringVar(&f.html, "html", "", "write a single-file HTML report to `FILE`")
+	fl.StringVar(&f.expectedFile, "expected-failures", "", "YAML `FILE` of checks known to fail (each with a reason and optional expiry); a listed check that passes, or an expired entry, fails the run")
+	fl.BoolVar(&f.noStepSummary, "no-step-summary", false, "do not append a Markdown summary to $GITHUB_STEP_SUMMARY (written by default when it is set)")
 	fl.BoolVar(&f.noColor, "no-color", false, "no colour (colour is used only when stdout is a terminal and NO_COLOR is unset)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "print every check as it runs, not only failures")
 }
@@ -50,7 +60,7 @@ func (f *suiteFlags) validate() error {
 	case f.budget <= 0:
 		return usageError("--budget must be positive, got %s", f.budget)
 	}
-	for flag, path := range map[string]string{"--junit": f.junit, "--json": f.json} {
+	for flag, path := range map[string]string{"--junit": f.junit, "--json": f.json, "--html": f.html} {
 		if path == "" {
 			continue
 		}
@@ -59,6 +69,17 @@ func (f *suiteFlags) validate() error {
 		if err := checkWritable(path); err != nil {
 			return usageError("%s %s: %v", flag, path, err)
 		}
+	}
+	if f.expectedFile != "" {
+		var known []string
+		for _, in := range suites.Registry().Instances("") {
+			known = append(known, in.ID)
+		}
+		list, err := expect.Load(f.expectedFile, known)
+		if err != nil {
+			return usageError("--expected-failures: %v", err)
+		}
+		f.expected = list
 	}
 	if f.seed == 0 {
 		f.seed = time.Now().UnixNano() % 1_000_000_007
@@ -102,6 +123,13 @@ func executeSuites(s *streams, f *suiteFlags, sessions []*harness.Session) error
 		Runners: runners, Labels: f.labels, Seed: f.seed, NoColor: f.colorless(s), Verbose: f.verbose,
 		JUnitReport: f.junit, SpecTimeout: 20*f.timeout + f.budget,
 	}
+	if f.expected != nil {
+		today := time.Now()
+		opts.Expected = func(id string) bool {
+			e, ok := f.expected.Lookup(id)
+			return ok && !e.Expired(today)
+		}
+	}
 	selected, err := suites.Selected(opts)
 	if err != nil {
 		return usageError("%v", err)
@@ -123,15 +151,47 @@ func executeSuites(s *streams, f *suiteFlags, sessions []*harness.Session) error
 		return err
 	}
 	rep := report.Build(version, started, f.seed, f.labels, f.strict, runners)
+	var xf *expect.Result
+	if f.expected != nil {
+		res := f.expected.Apply(rep.Checks, time.Now())
+		rep.ApplyExpected(&res)
+		xf = &res
+	}
 	rep.WriteSummary(s.out)
+	if xf != nil {
+		for _, p := range xf.Problems() {
+			fmt.Fprintf(s.out, "expected failures: %s\n", p.Message)
+		}
+	}
+	// Every report is attempted even if one fails: a full disk for one file
+	// must not lose the others.
+	var reportErrs []string
 	if f.json != "" {
 		if err := rep.WriteJSON(f.json); err != nil {
-			return &exitError{code: exitUsage, err: err}
+			reportErrs = append(reportErrs, err.Error())
+		} else {
+			fmt.Fprintf(s.out, "JSON report: %s\n", f.json)
 		}
-		fmt.Fprintf(s.out, "JSON report: %s\n", f.json)
+	}
+	if f.html != "" {
+		if err := rep.WriteHTML(f.html, xf); err != nil {
+			reportErrs = append(reportErrs, err.Error())
+		} else {
+			fmt.Fprintf(s.out, "HTML report: %s\n", f.html)
+		}
 	}
 	if f.junit != "" {
 		fmt.Fprintf(s.out, "JUnit report: %s\n", f.junit)
+	}
+	if !f.noStepSummary {
+		if path, err := report.WriteStepSummary(rep, xf, s.getenv); err != nil {
+			reportErrs = append(reportErrs, "$GITHUB_STEP_SUMMARY: "+err.Error())
+		} else if path != "" {
+			fmt.Fprintf(s.out, "Markdown summary appended to %s\n", path)
+		}
+	}
+	if len(reportErrs) > 0 {
+		return &exitError{code: exitUsage, err: fmt.Errorf("writing reports: %s", strings.Join(reportErrs, "; "))}
 	}
 	if !rep.Conformant || !passed {
 		return failedError("not conformant: %d failed, %d blocked", rep.Counts["failed"], rep.Counts["blocked"])
