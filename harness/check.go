@@ -46,6 +46,11 @@ type Check struct {
 	// ("<provider>/signature/valid-accepted") failed, they are reported as
 	// blocked by it instead of failing for a reason that is not theirs.
 	NeedsAcceptance bool
+	// Rejects marks checks that pass when the listener refuses what they
+	// send. Such a pass means nothing if the listener also refuses the
+	// correctly signed baseline of the same endpoint (it refuses
+	// everything), so the check is then blocked by that baseline's check.
+	Rejects bool
 
 	Run func(ctx context.Context, s *Session) *Failure
 

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -134,6 +135,16 @@ func (l *limiter) wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// HeaderNames lists the extra (-H) header names, sorted, without values.
+func (c *Client) HeaderNames() []string {
+	names := make([]string, 0, len(c.header))
+	for k := range c.header {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // Close releases idle connections.

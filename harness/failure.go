@@ -54,13 +54,36 @@ func (f *Failure) Format(redact func(string) string) string {
 	line("actual", f.Actual)
 	line("fix", f.Fix)
 	for i, ex := range f.Sent {
+		ex = redactedExchange(ex, redact)
 		line(fmt.Sprintf("before %d", i+1), DescribeRequest(ex.Request)+"\n→ "+DescribeOutcome(ex))
 	}
 	if f.Exchange != nil {
-		line("sent", DescribeRequest(f.Exchange.Request))
+		line("sent", DescribeRequest(redactedExchange(f.Exchange, redact).Request))
 		line("reproduce", Curl(f.Exchange.Request))
 	}
 	return redact(b.String())
+}
+
+// redactedExchange redacts bodies before they are cut into snippets: a
+// secret cut in half by a snippet would no longer match and escape
+// redaction. Reproductions keep the real body (its signature covers it);
+// the final pass over the whole text still redacts it there.
+func redactedExchange(ex *Exchange, redact func(string) string) *Exchange {
+	if ex == nil {
+		return nil
+	}
+	c := *ex
+	if ex.Request != nil {
+		rq := *ex.Request
+		rq.Body = []byte(redact(string(rq.Body)))
+		c.Request = &rq
+	}
+	if ex.Response != nil {
+		rs := *ex.Response
+		rs.Body = []byte(redact(string(rs.Body)))
+		c.Response = &rs
+	}
+	return &c
 }
 
 // DescribeOutcome says what came back, in one line a person can read.

@@ -58,6 +58,12 @@ type Kind struct {
 	AttemptPath []string
 	// TimePaths are RFC 3339 timestamps the builder refreshes per delivery.
 	TimePaths [][]string
+	// Baseline is the fixture of a correctly signed delivery of this kind
+	// that the listener must accept, and BaselineCheck the check (area/name)
+	// that judges exactly that. Checks expecting a rejection on this
+	// endpoint cannot judge a listener that rejects this baseline too.
+	Baseline      string
+	BaselineCheck string
 }
 
 // Veriff is the Veriff provider profile.
@@ -72,16 +78,20 @@ var Veriff = Provider{
 	},
 	Kinds: map[string]Kind{
 		"decision": {
-			Endpoint:  "decision",
-			IDPath:    []string{"verification", "id"},
-			IDFormat:  "uuid",
-			TimePaths: [][]string{{"verification", "acceptanceTime"}, {"verification", "decisionTime"}},
+			Endpoint:      "decision",
+			IDPath:        []string{"verification", "id"},
+			IDFormat:      "uuid",
+			TimePaths:     [][]string{{"verification", "acceptanceTime"}, {"verification", "decisionTime"}},
+			Baseline:      "veriff/decision/approved",
+			BaselineCheck: "signature/valid-accepted",
 		},
 		"event": {
-			Endpoint:    "event",
-			IDPath:      []string{"id"},
-			IDFormat:    "uuid",
-			AttemptPath: []string{"attemptId"},
+			Endpoint:      "event",
+			IDPath:        []string{"id"},
+			IDFormat:      "uuid",
+			AttemptPath:   []string{"attemptId"},
+			Baseline:      "veriff/event/started",
+			BaselineCheck: "events/started-7001",
 		},
 	},
 	Baseline: "veriff/decision/approved",
@@ -97,7 +107,8 @@ var ShuftiPro = Provider{
 		{Name: "callback", Flag: "callback-url", Path: "/shuftipro/callback"},
 	},
 	Kinds: map[string]Kind{
-		"callback": {Endpoint: "callback", IDPath: []string{"reference"}, IDFormat: "reference"},
+		"callback": {Endpoint: "callback", IDPath: []string{"reference"}, IDFormat: "reference",
+			Baseline: "shuftipro/callback/verification.accepted", BaselineCheck: "signature/valid-accepted"},
 	},
 	Baseline: "shuftipro/callback/verification.accepted",
 }
@@ -115,6 +126,25 @@ func LookupProvider(name string) (*Provider, error) {
 		names = append(names, p.Name)
 	}
 	return nil, fmt.Errorf("unknown provider %q (known: %s)", name, strings.Join(names, ", "))
+}
+
+// KindNames returns the provider's delivery kinds in endpoint order
+// (decision before event), so checks that cover every endpoint are stable.
+func (p *Provider) KindNames() []string {
+	var out []string
+	for _, ep := range p.Endpoints {
+		for name, k := range p.Kinds {
+			if k.Endpoint == ep.Name {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
+
+// BaselineCheckID is the full ID of the check judging kind's baseline.
+func (p *Provider) BaselineCheckID(kind string) string {
+	return p.Name + "/" + p.Kinds[kind].BaselineCheck
 }
 
 // Profiles returns the provider's signing profiles, default first.

@@ -2,6 +2,9 @@ package harness
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -32,9 +35,22 @@ type Config struct {
 	Client ClientOptions
 	// Seed makes generated ids reproducible.
 	Seed int64
+	// Grace is how long the runner waits after a disruptive check before
+	// probing liveness, and (five times over) before the final check.
+	// Zero means DefaultGrace.
+	Grace time.Duration
 	// Assets is the repository-rooted file system holding golden/fixtures.
 	Assets fs.FS
 }
+
+// DefaultGrace lets a listener that dies just after answering be seen dead.
+const DefaultGrace = 50 * time.Millisecond
+
+// MinCredentialLength is the shortest API key or secret conform accepts:
+// output is redacted by replacing every occurrence of them, and a short
+// value ("s") would occur everywhere and wreck every message. Real keys and
+// secrets are UUID-sized.
+const MinCredentialLength = 8
 
 // Session is one run against one listener: the target, the client and the
 // payload builders every check uses. Checks run one at a time.
@@ -43,6 +59,7 @@ type Session struct {
 	Profile  signing.Profile
 	URLs     map[string]string
 	Budget   time.Duration
+	Grace    time.Duration
 	Client   *Client
 	Fixtures *Fixtures
 
@@ -51,6 +68,9 @@ type Session struct {
 	rng            *rand.Rand
 	requests       atomic.Int64
 	last           atomic.Pointer[Exchange]
+
+	touchedMu sync.Mutex
+	touched   map[string]bool // delivery kinds sent to since ResetTouched
 }
 
 // NewSession validates cfg. Every error it returns is a configuration error
@@ -69,6 +89,18 @@ func NewSession(cfg Config) (*Session, error) {
 	}
 	if p.APIKeyHeader != "" && cfg.APIKey == "" {
 		return nil, fmt.Errorf("no API key: set CONFORM_API_KEY (%s sends it in %s)", p.Title, p.APIKeyHeader)
+	}
+	if err := checkCredential("API secret (CONFORM_API_SECRET)", cfg.Secret); err != nil && cfg.Secret != "" {
+		return nil, err
+	}
+	if err := checkCredential("API key (CONFORM_API_KEY)", cfg.APIKey); err != nil && cfg.APIKey != "" {
+		return nil, err
+	}
+	if cfg.Grace < 0 {
+		return nil, errors.New("grace must not be negative")
+	}
+	if cfg.Grace == 0 {
+		cfg.Grace = DefaultGrace
 	}
 	if cfg.Budget <= 0 {
 		return nil, errors.New("--budget must be positive")
@@ -107,10 +139,25 @@ func NewSession(cfg Config) (*Session, error) {
 		return nil, err
 	}
 	return &Session{
-		Provider: p, Profile: prof, URLs: urls, Budget: cfg.Budget, Client: client, Fixtures: fx,
+		Provider: p, Profile: prof, URLs: urls, Budget: cfg.Budget, Grace: cfg.Grace, Client: client, Fixtures: fx,
 		apiKey: cfg.APIKey, secret: cfg.Secret,
 		rng: rand.New(rand.NewSource(cfg.Seed)), //nolint:gosec // ids need to be reproducible, not secret
 	}, nil
+}
+
+// checkCredential refuses values that cannot travel in a header or cannot
+// be redacted reliably. The value itself never enters the message.
+func checkCredential(what, v string) error {
+	if strings.ContainsAny(v, "\r\n\x00") {
+		return fmt.Errorf("the %s contains a line break or NUL (a CRLF .env file?); it cannot be sent in a header", what)
+	}
+	if strings.TrimSpace(v) != v {
+		return fmt.Errorf("the %s starts or ends with white space; remove it (a provider never sends it)", what)
+	}
+	if len(v) < MinCredentialLength {
+		return fmt.Errorf("the %s is shorter than %d characters: too short to redact reliably from conform's output; real ones are longer", what, MinCredentialLength)
+	}
+	return nil
 }
 
 func checkURL(raw string) error {
@@ -136,8 +183,40 @@ func (s *Session) Requests() int64 { return s.requests.Load() }
 // Send delivers one request.
 func (s *Session) Send(ctx context.Context, r *Request) *Exchange {
 	s.requests.Add(1)
-	ex := s.Client.Do(ctx, r)
+	ex := s.redactAnswer(s.Client.Do(ctx, r))
 	s.last.Store(ex)
+	s.touchedMu.Lock()
+	if s.touched == nil {
+		s.touched = map[string]bool{}
+	}
+	s.touched[s.KindOf(ex)] = true
+	s.touchedMu.Unlock()
+	return ex
+}
+
+// ResetTouched starts recording which endpoints (delivery kinds) requests
+// go to; Touched reads the record. The runner uses it to judge a check
+// against the baselines of the endpoints it actually exercised.
+func (s *Session) ResetTouched() {
+	s.touchedMu.Lock()
+	s.touched = map[string]bool{}
+	s.touchedMu.Unlock()
+}
+
+// Touched reports whether a request went to kind's endpoint since ResetTouched.
+func (s *Session) Touched(kind string) bool {
+	s.touchedMu.Lock()
+	defer s.touchedMu.Unlock()
+	return s.touched[kind]
+}
+
+// redactAnswer removes credentials a listener echoes (a debug page, an
+// error dump) from its answer as soon as it arrives, before any check cuts
+// it into a snippet. Verdicts depend on statuses, never on answer bodies.
+func (s *Session) redactAnswer(ex *Exchange) *Exchange {
+	if ex.Response != nil && len(ex.Response.Body) > 0 {
+		ex.Response.Body = []byte(s.Redact(string(ex.Response.Body)))
+	}
 	return ex
 }
 
@@ -145,18 +224,55 @@ func (s *Session) Send(ctx context.Context, r *Request) *Exchange {
 // when a listener dies after a check passed, it is the request to blame.
 func (s *Session) LastExchange() *Exchange { return s.last.Load() }
 
-// Redact removes the API key and secret from text meant for people. In a
-// reproducing curl the API key header becomes a shell variable reference.
+// Redact removes the API key and secret from text meant for people, with
+// the forms they may take in a body: JSON-escaped, and hex(sha256(secret)),
+// which is Shufti Pro's key material and the signature of an empty body
+// under the sha256(payload || secret) profiles. In a reproducing curl the API
+// key header becomes a shell variable reference.
 func (s *Session) Redact(text string) string {
 	if s.apiKey != "" && s.Provider.APIKeyHeader != "" {
 		canon := http.CanonicalHeaderKey(s.Provider.APIKeyHeader)
 		text = strings.ReplaceAll(text, shellQuote(canon+": "+s.apiKey), `"`+canon+": "+APIKeyPlaceholder+`"`)
-		text = strings.ReplaceAll(text, s.apiKey, "[redacted API key]")
+		text = replaceForms(text, s.apiKey, "[redacted API key]")
 	}
 	if s.secret != "" {
-		text = strings.ReplaceAll(text, s.secret, "[redacted secret]")
+		text = replaceForms(text, s.secret, "[redacted secret]")
+		sum := sha256.Sum256([]byte(s.secret))
+		h := hex.EncodeToString(sum[:])
+		text = strings.ReplaceAll(text, h, "[redacted: sha256 of the secret]")
+		text = strings.ReplaceAll(text, strings.ToUpper(h), "[redacted: sha256 of the secret]")
 	}
 	return text
+}
+
+// replaceForms replaces v as written and as JSON would escape it.
+func replaceForms(text, v, with string) string {
+	text = strings.ReplaceAll(text, v, with)
+	if b, err := json.Marshal(v); err == nil {
+		if esc := string(b[1 : len(b)-1]); esc != v {
+			text = strings.ReplaceAll(text, esc, with)
+		}
+	}
+	return text
+}
+
+// KindOf tells which delivery kind an exchange was sent as, from its URL;
+// the first kind when it cannot tell.
+func (s *Session) KindOf(ex *Exchange) string {
+	kinds := s.Provider.KindNames()
+	if ex != nil && ex.Request != nil {
+		for _, k := range kinds {
+			if s.URL(k) == ex.Request.URL {
+				return k
+			}
+		}
+	}
+	return kinds[0]
+}
+
+// Baseline is a fresh, correctly built delivery of kind's baseline fixture.
+func (s *Session) Baseline(kind string) (*Delivery, error) {
+	return s.NewDelivery(s.Provider.Kinds[kind].Baseline)
 }
 
 // Delivery is one payload the provider would send for one session.
@@ -278,5 +394,5 @@ func (s *Session) Alive(ctx context.Context) *Exchange {
 		first = s.URLs[ep.Name]
 		break
 	}
-	return s.Client.Do(ctx, &Request{Method: http.MethodGet, URL: first, Header: http.Header{}})
+	return s.redactAnswer(s.Client.Do(ctx, &Request{Method: http.MethodGet, URL: first, Header: http.Header{}}))
 }

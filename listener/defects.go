@@ -29,6 +29,11 @@ const (
 	MissingSignature500      = "missing-signature-500"
 	ReserializedBody         = "reserialized-body"
 	ReserializedGo           = "reserialized-go"
+	TrimsBody                = "trims-body"
+	NormalizesCRLF           = "normalizes-crlf"
+	EventsUnverified         = "events-unverified"
+	UnauthenticatedPing      = "unauthenticated-ping"
+	DiesAfterInvalidJSON     = "dies-after-invalid-json"
 	UnknownFieldsRejected    = "unknown-fields-rejected"
 	ParseBeforeVerify        = "parse-before-verify"
 	PrefixCompare            = "prefix-compare"
@@ -82,6 +87,18 @@ var defects = []Defect{
 	{ReserializedGo, labelSignature,
 		"verifies the signature over Go's re-serialization of the body (json.Unmarshal into a map, then json.Marshal: keys sorted, no \\/ escapes, non-ASCII literal) instead of the raw bytes",
 		both},
+	{TrimsBody, labelSignature,
+		"trims white space from the body (strip()/trim()) before verifying the signature, so a body ending in a newline never verifies",
+		both},
+	{NormalizesCRLF, labelSignature,
+		"turns CRLF line ends into LF before verifying the signature (a text-mode read or a normalizing proxy)",
+		both},
+	{EventsUnverified, labelSignature,
+		"checks the API key and signature on the decision URL only: the event URL's handler accepts anything",
+		[]string{providerVeriff}},
+	{UnauthenticatedPing, labelAuth,
+		"treats a request with neither X-AUTH-CLIENT nor a signature as a health ping and answers 200",
+		[]string{providerVeriff}},
 	{ParseBeforeVerify, labelSignature,
 		`parses the body before verifying it and answers 400 to invalid, empty or non-object JSON whatever its signature ("Handling security": "only now you should parse the request body JSON object")`,
 		both},
@@ -121,6 +138,9 @@ var defects = []Defect{
 	{ExpiredRejected, "expiry",
 		"answers 400 to expired and abandoned decisions (code 9104), treating them as errors instead of sessions to replace",
 		[]string{providerVeriff}},
+	{DiesAfterInvalidJSON, "liveness",
+		"answers 400 to a correctly signed body that is not valid JSON, then \"exits\" once it has been idle for Config.LateDelay (default 150ms), like a crash in background work: an immediate probe still sees it alive",
+		both},
 	{ExitsAfterFirstWebhook, "transport",
 		"answers the first accepted webhook, then \"exits\" like the Veriff document's sample listener (res.json(...); process.exit()): later connections are refused",
 		both},

@@ -89,20 +89,26 @@ var unsignedAccepted = map[string]string{
 	"other-formula-signature":    "200",
 	"signature-of-reserialized":  "200",
 	"other-scheme-header-only":   "200",
+	"event-bad-signature":        "200",
 	"invalid-json-unsigned":      "400",
 	"non-object-unsigned":        "400",
 }
 
 // expectations is the table of how each defect differs from the reference.
 var expectations = map[string]expectation{
-	NoAPIKeyCheck: only(map[string]string{"wrong-api-key": "200", "missing-api-key": "200"}),
+	NoAPIKeyCheck: only(map[string]string{"wrong-api-key": "200", "missing-api-key": "200", "event-wrong-key": "200"}),
 	AcceptEverything: everyStep(func(_ env, p probe) bool { return p.name != "unknown-path" },
 		func(string) string { return "200" }),
 	NoSignatureCheck:         only(unsignedAccepted),
 	MissingSignatureAccepted: only(map[string]string{"missing-signature": "200", "other-scheme-header-only": "200"}),
 	MissingSignature500:      only(map[string]string{"missing-signature": "500", "other-scheme-header-only": "500"}),
-	ReserializedBody:         only(map[string]string{"pretty-body": "401", "signature-of-reserialized": "200"}),
+	ReserializedBody:         only(map[string]string{"pretty-body": "401", "crlf-body": "401", "signature-of-reserialized": "200"}),
 	ReserializedGo:           goReserialized,
+	TrimsBody:                only(map[string]string{"pretty-body": "401", "crlf-body": "401"}),
+	NormalizesCRLF:           only(map[string]string{"crlf-body": "401"}),
+	EventsUnverified:         only(map[string]string{"event-bad-signature": "200", "event-wrong-key": "200"}),
+	UnauthenticatedPing:      only(map[string]string{"no-credentials": "200"}),
+	DiesAfterInvalidJSON:     only(nil), // same answers; it dies later: TestDiesAfterInvalidJSON
 	UnknownFieldsRejected:    only(map[string]string{"unknown-fields": "400"}),
 	ParseBeforeVerify:        only(map[string]string{"invalid-json-unsigned": "400", "non-object-unsigned": "400"}),
 	PrefixCompare:            only(map[string]string{"truncated-signature": "200"}),
@@ -124,7 +130,8 @@ var expectations = map[string]expectation{
 		}
 		return "", false
 	},
-	EventsRejected:    only(map[string]string{"event": "404", "event-unknown-code": "404", "event-after-decision": "200,404"}),
+	EventsRejected: only(map[string]string{"event": "404", "event-unknown-code": "404", "event-after-decision": "200,404",
+		"event-bad-signature": "404", "event-wrong-key": "404"}),
 	DuplicateRejected: only(map[string]string{"duplicate": "200,409"}),
 	OutOfOrderRejected: only(map[string]string{
 		"event-after-decision": "200,409", "older-decision-after-newer": "200,409", "callback-after-final": "200,409"}),
@@ -178,7 +185,7 @@ func TestDefectsDifferInExactlyTheirDefect(t *testing.T) {
 						t.Errorf("probe %s: got %s, want %s (reference %s)", p.name, got, want, p.want)
 					}
 				}
-				if differs == 0 && d.Name != Slow {
+				if differs == 0 && d.Name != Slow && d.Name != DiesAfterInvalidJSON {
 					t.Errorf("no probe tells %s apart from the reference", d.Name)
 				}
 			})
@@ -254,5 +261,35 @@ func TestDefectCatalogue(t *testing.T) {
 	ds[0].Providers[0] = "mutated"
 	if Defects()[0].Providers[0] == "mutated" {
 		t.Error("Defects exposes the catalogue's slices")
+	}
+}
+
+// TestDiesAfterInvalidJSON: the listener answers like the reference, then
+// stops answering a moment after its first invalid-JSON answer.
+func TestDiesAfterInvalidJSON(t *testing.T) {
+	e := envs()[0]
+	cfg := e.config(DiesAfterInvalidJSON)
+	cfg.LateDelay = 20 * time.Millisecond
+	l, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := l.Handler()
+	if got := serve(h, e.post(e.mainPath(), []byte(`{"status":`))); got != "400" {
+		t.Fatalf("invalid JSON: got %s, want 400", got)
+	}
+	if got := serve(h, e.post(e.mainPath(), e.mainBody(sessA))); got != "200" {
+		t.Fatalf("right after: got %s, want 200 (still alive)", got)
+	}
+	time.Sleep(10 * time.Millisecond)
+	if got := serve(h, e.post(e.mainPath(), e.mainBody(sessB))); got != "200" {
+		t.Fatalf("a request within the idle delay keeps it alive: got %s", got)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for !l.Exited() && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := serve(h, e.post(e.mainPath(), e.mainBody(sessA))); got != "abort" {
+		t.Errorf("after the delay: got %s, want abort (exited)", got)
 	}
 }

@@ -13,6 +13,7 @@
 package listener
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -71,6 +72,9 @@ type Config struct {
 	SlowDelay time.Duration
 	// MaxBody caps the request body; 0 means DefaultMaxBody.
 	MaxBody int64
+	// LateDelay is how long the dies-after-invalid-json defect lives on
+	// after answering; 0 means 150ms.
+	LateDelay time.Duration
 	// Reject, if set, refuses an authenticated, parsed delivery with 400 when
 	// it returns a non-empty reason. Tests use it to build listeners that
 	// refuse exactly one kind of payload, proving that the check accepting
@@ -112,6 +116,9 @@ type Listener struct {
 	// it releases requests waiting in the slow defect.
 	stop     chan struct{}
 	stopOnce sync.Once
+	lateOnce sync.Once // dies-after-invalid-json arms its exit timer once
+	lateMu   sync.Mutex
+	late     *time.Timer
 	// dead is set once the listener "exited": every later request is dropped.
 	dead atomic.Bool
 	// onExit is how a simulated process exit reaches the Server (set by Start).
@@ -214,6 +221,13 @@ func (l *Listener) Deliveries() []Delivery {
 	return append([]Delivery(nil), l.deliveries...)
 }
 
+func (l *Listener) lateDelay() time.Duration {
+	if l.cfg.LateDelay > 0 {
+		return l.cfg.LateDelay
+	}
+	return 150 * time.Millisecond
+}
+
 // Exited reports whether the listener simulated a process exit.
 func (l *Listener) Exited() bool { return l.dead.Load() }
 
@@ -221,9 +235,10 @@ func (l *Listener) Exited() bool { return l.dead.Load() }
 type after int
 
 const (
-	afterNothing after = iota
-	afterExit          // answer, then "exit" (exits-after-first-webhook)
-	afterCrash         // "exit" without answering (crash-on-invalid-json)
+	afterNothing  after = iota
+	afterExit           // answer, then "exit" (exits-after-first-webhook)
+	afterCrash          // "exit" without answering (crash-on-invalid-json)
+	afterLateExit       // answer, then "exit" a moment later (dies-after-invalid-json)
 )
 
 // reply is the listener's decision about one request.
@@ -239,6 +254,14 @@ func (l *Listener) route(kind string) http.Handler {
 			// A process that exited answers nothing.
 			panic(http.ErrAbortHandler)
 		}
+		// dies-after-invalid-json dies once it has been idle for LateDelay:
+		// each request pushes its death back, so it survives a busy run and
+		// dies in the first pause, like a crash in a background job.
+		l.lateMu.Lock()
+		if l.late != nil {
+			l.late.Reset(l.lateDelay())
+		}
+		l.lateMu.Unlock()
 		rep := l.decide(w, r, kind)
 		if l.defect == Slow {
 			select {
@@ -270,6 +293,13 @@ func (l *Listener) route(kind string) http.Handler {
 			// would have written it before process.exit().
 			_ = http.NewResponseController(w).Flush()
 			l.exit()
+		}
+		if rep.then == afterLateExit {
+			l.lateOnce.Do(func() {
+				l.lateMu.Lock()
+				l.late = time.AfterFunc(l.lateDelay(), l.exit)
+				l.lateMu.Unlock()
+			})
 		}
 	})
 }
@@ -310,6 +340,16 @@ func (l *Listener) decide(w http.ResponseWriter, r *http.Request, kind string) r
 			return reply{code: http.StatusBadRequest, reason: perr.Error()}
 		}
 	}
+	unverified := d == EventsUnverified && kind == KindEvent ||
+		d == UnauthenticatedPing && r.Header.Get("X-AUTH-CLIENT") == "" && r.Header.Get(l.profile.Header) == ""
+	if unverified {
+		obj, perr := parseObject(body)
+		if perr != nil {
+			return reply{code: http.StatusBadRequest, reason: perr.Error()}
+		}
+		l.accept(kind, body, obj)
+		return reply{code: http.StatusOK, reason: "accepted without verification"}
+	}
 	if l.profile.Provider == providerVeriff && d != NoAPIKeyCheck && !l.apiKeyMatches(r.Header.Get("X-AUTH-CLIENT")) {
 		return reply{code: http.StatusUnauthorized, reason: "Not Authorized: X-AUTH-CLIENT does not match the API key."}
 	}
@@ -336,6 +376,8 @@ func (l *Listener) decide(w http.ResponseWriter, r *http.Request, kind string) r
 				return reply{reason: "crashed on invalid JSON", then: afterCrash}
 			case ServerErrorOnInvalidJSON:
 				return reply{code: http.StatusInternalServerError, reason: "Internal Server Error."}
+			case DiesAfterInvalidJSON:
+				return reply{code: http.StatusBadRequest, reason: perr.Error(), then: afterLateExit}
 			}
 		}
 		return reply{code: http.StatusBadRequest, reason: perr.Error()}
@@ -421,6 +463,10 @@ func (l *Listener) verify(body []byte, sig string) bool {
 			body = re
 		}
 		return l.profile.Verify(secret, body, sig)
+	case TrimsBody:
+		return l.profile.Verify(secret, bytes.TrimSpace(body), sig)
+	case NormalizesCRLF:
+		return l.profile.Verify(secret, bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n")), sig)
 	case ReserializedGo:
 		var v any
 		if err := json.Unmarshal(body, &v); err == nil {

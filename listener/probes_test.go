@@ -1,6 +1,7 @@
 package listener
 
 import (
+	"bytes"
 	"net/http"
 )
 
@@ -48,6 +49,9 @@ func probes(e env) []probe {
 			return one(e.post(main, body, setHeader("Content-Type", "application/json; charset=utf-8")))
 		}},
 		{"pretty-body", "200", true, func(e env) []*http.Request { return one(e.post(main, e.prettyBody())) }},
+		{"crlf-body", "200", true, func(e env) []*http.Request {
+			return one(e.post(main, bytes.ReplaceAll(e.prettyBody(), []byte("\n"), []byte("\r\n"))))
+		}},
 		{"unknown-fields", "200", true, func(e env) []*http.Request {
 			b := append(body[:len(body)-1:len(body)-1], []byte(`,"addedIn2031":{"x":[1,2]}}`)...)
 			return one(e.post(main, b))
@@ -108,6 +112,16 @@ func probes(e env) []probe {
 		ps = append(ps, []probe{
 			{"event", "200", true, func(e env) []*http.Request {
 				return one(e.post(VeriffEventPath, event(sessA, 7001, "started")))
+			}},
+			{"event-bad-signature", "401", false, func(e env) []*http.Request {
+				b := event(sessA, 7001, "started")
+				return one(e.post(VeriffEventPath, b, setHeader(e.p.Header, sig([]byte(`{"other":"body"}`)))))
+			}},
+			{"event-wrong-key", "401", false, func(e env) []*http.Request {
+				return one(e.post(VeriffEventPath, event(sessA, 7001, "started"), setHeader("X-AUTH-CLIENT", "not-the-key")))
+			}},
+			{"no-credentials", "401", false, func(e env) []*http.Request {
+				return one(e.post(main, body, delHeader("X-AUTH-CLIENT"), delHeader(e.p.Header)))
 			}},
 			{"event-unknown-code", "200", true, func(e env) []*http.Request {
 				return one(e.post(VeriffEventPath, event(sessA, 7099, "some_future_action")))

@@ -3,6 +3,7 @@ package suites
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -77,9 +78,13 @@ func Selected(o RunOptions) ([]harness.Instance, error) {
 	return out, nil
 }
 
+// oneLine flattens an error to one line without terminal colour codes
+// (Ginkgo colours its parse errors whatever the output is).
 func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
+	return strings.Join(strings.Fields(ansi.ReplaceAllString(err.Error(), "")), " ")
 }
+
+var ansi = regexp.MustCompile(`\x1b\[[0-9;]*m`)
 
 // ginkgoT is the GinkgoTestingT a binary hands to RunSpecs.
 type ginkgoT struct{ failed bool }

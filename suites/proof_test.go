@@ -80,6 +80,7 @@ func run(name string, cfg listener.Config, tm timing, urls func(*listener.Server
 	if tm.slowDelay > 0 {
 		cfg.SlowDelay = tm.slowDelay
 	}
+	cfg.LateDelay = 3 * proofGrace
 	srv, err := listener.Start(cfg)
 	Expect(err).NotTo(HaveOccurred())
 	defer srv.Close()
@@ -101,7 +102,7 @@ func runAt(name string, prof signing.Profile, urls map[string]string, tm timing)
 	}
 	sess, err := harness.NewSession(harness.Config{
 		Provider: prof.Provider, Profile: prof.Name, URLs: urls, APIKey: testKey, Secret: testSecret,
-		Budget: tm.budget, Client: harness.ClientOptions{Timeout: tm.timeout}, Seed: 42, Assets: conform.Files,
+		Budget: tm.budget, Grace: proofGrace, Client: harness.ClientOptions{Timeout: tm.timeout}, Seed: 42, Assets: conform.Files,
 	})
 	Expect(err).NotTo(HaveOccurred())
 	defer sess.Client.Close()
@@ -117,6 +118,32 @@ func runAt(name string, prof signing.Profile, urls map[string]string, tm timing)
 	}
 	record(res)
 	return res
+}
+
+// proofGrace keeps a hundred runs fast; the defects that die late are
+// configured to die within a few graces.
+const proofGrace = 5 * time.Millisecond
+
+// runFiltered runs only the checks of one area, as --labels would.
+func runFiltered(name string, cfg listener.Config, area string) result {
+	GinkgoHelper()
+	cfg.APIKey, cfg.Secret = testKey, testSecret
+	srv, err := listener.Start(cfg)
+	Expect(err).NotTo(HaveOccurred())
+	defer srv.Close()
+	sess, err := harness.NewSession(harness.Config{
+		Provider: cfg.Profile.Provider, Profile: cfg.Profile.Name, Target: srv.URL, APIKey: testKey, Secret: testSecret,
+		Budget: normal.budget, Grace: proofGrace, Client: harness.ClientOptions{Timeout: normal.timeout}, Seed: 7, Assets: conform.Files,
+	})
+	Expect(err).NotTo(HaveOccurred())
+	defer sess.Client.Close()
+	r := harness.NewRunner(sess, true)
+	for _, in := range suites.Registry().Instances(cfg.Profile.Provider) {
+		if in.Check.Area == area {
+			r.Execute(context.Background(), in)
+		}
+	}
+	return result{name: name, outcomes: r.Outcomes()}
 }
 
 // seen records every outcome of every run, for the coverage spec at the end.
@@ -147,6 +174,11 @@ func hasLabel(o harness.Outcome, labels ...string) bool {
 // no JSON, no method or content type.
 var extraLabels = map[string][]string{
 	listener.AcceptEverything: {"auth", "invalid-json", "transport"},
+	// The event URL checks neither the key nor the signature.
+	listener.EventsUnverified: {"auth"},
+	// It dies once idle after an invalid-JSON answer: the final liveness
+	// check sees it dead, or, on a slow machine, a later invalid-JSON check.
+	listener.DiesAfterInvalidJSON: {"invalid-json", "transport"},
 }
 
 // expectPointsAt asserts the defect's verdict: at least one failure under
@@ -226,6 +258,55 @@ var _ = Describe("conformance verdicts", Ordered, ContinueOnFailure, func() {
 			expectPointsAt(r, area)
 		})
 	}
+
+	It("never passes a rejection check against a listener that refuses everything", func() {
+		for _, prof := range []signing.Profile{signing.VeriffHMAC, signing.ShuftiPro} {
+			refuseAll := func(string, map[string]any) string { return "refused" }
+			r := run("refuses everything "+prof.Name, listener.Config{Profile: prof, Reject: refuseAll}, normal, nil)
+			for _, in := range suites.Registry().Instances(prof.Provider) {
+				if o := r.byID[in.ID]; in.Check.Rejects && o.Status == harness.Passed {
+					Fail(fmt.Sprintf("%s passed against a listener that refuses everything:\n%s", in.ID, r.dump()))
+				}
+			}
+			// Filtered runs, where the baseline check itself is left out,
+			// must not pass either.
+			rf := runFiltered("refuses everything, auth only "+prof.Name, listener.Config{Profile: prof, Reject: refuseAll}, "invalid-json")
+			for _, o := range rf.outcomes {
+				Expect(o.Status).NotTo(Equal(harness.Passed), "%s passed in a filtered run:\n%s", o.ID, rf.dump())
+			}
+		}
+	})
+
+	It("catches a listener that dies in the pause after the last check (liveness/still-answering)", func() {
+		// Margins: during the run, gaps between requests are at most one
+		// grace (20ms) plus a request; the listener dies after 3 graces of
+		// idleness; the final check pauses 5 graces.
+		for _, prof := range []signing.Profile{signing.VeriffXSignature, signing.ShuftiPro} {
+			cfg := listener.Config{Profile: prof, Defect: listener.DiesAfterInvalidJSON, APIKey: testKey, Secret: testSecret,
+				LateDelay: 60 * time.Millisecond}
+			srv, err := listener.Start(cfg)
+			Expect(err).NotTo(HaveOccurred())
+			sess, err := harness.NewSession(harness.Config{
+				Provider: prof.Provider, Profile: prof.Name, Target: srv.URL, APIKey: testKey, Secret: testSecret,
+				Budget: normal.budget, Grace: 20 * time.Millisecond, Client: harness.ClientOptions{Timeout: normal.timeout},
+				Seed: 3, Assets: conform.Files,
+			})
+			Expect(err).NotTo(HaveOccurred())
+			r := harness.NewRunner(sess, true)
+			for _, in := range suites.Registry().Instances(prof.Provider) {
+				r.Execute(context.Background(), in)
+			}
+			res := result{name: "dies in the pause " + prof.Name, outcomes: r.Outcomes(), byID: map[string]harness.Outcome{}}
+			for _, o := range res.outcomes {
+				res.byID[o.ID] = o
+			}
+			record(res)
+			srv.Close()
+			sess.Client.Close()
+			Expect(res.byID[prof.Provider+"/liveness/still-answering"].Status).To(Equal(harness.Failed), res.dump())
+			expectPointsAt(res, "liveness")
+		}
+	})
 
 	Context("against hostile listeners", func() {
 		quick := timing{timeout: 300 * time.Millisecond, budget: 200 * time.Millisecond}

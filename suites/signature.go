@@ -32,21 +32,23 @@ var _ = registry.Define(harness.Check{
 	},
 })
 
-// rejectsSignature builds a check body that sends the baseline delivery with
-// its signature header replaced by whatever alter returns (nil: no header).
+// rejectsSignature builds a check body that sends the baseline delivery of
+// every endpoint with its signature header replaced by whatever alter
+// returns (nil: no header).
 func rejectsSignature(what string, alter func(s *harness.Session, body []byte, good string) *string) func(context.Context, *harness.Session) *harness.Failure {
 	return func(ctx context.Context, s *harness.Session) *harness.Failure {
-		d := baseline(s)
-		body := d.Body()
-		req := s.Signed(d.Kind, body)
-		req = withHeader(req, s.Profile.Header, alter(s, body, req.Header.Get(s.Profile.Header)))
-		return rejected(s.Send(ctx, req), "a delivery with "+what, sigFix(s))
+		return eachEndpoint(s, func(kind string, d *harness.Delivery) *harness.Failure {
+			body := d.Body()
+			req := s.Signed(kind, body)
+			req = withHeader(req, s.Profile.Header, alter(s, body, req.Header.Get(s.Profile.Header)))
+			return rejected(s.Send(ctx, req), "a "+kind+" delivery with "+what, sigFix(s))
+		})
 	}
 }
 
 var _ = registry.Define(harness.Check{
-	Area: "signature", Name: "mismatch-one-digit", Severity: harness.MUST,
-	Title: "a signature with its last hex digit changed is rejected",
+	Area: "signature", Name: "mismatch-one-digit", Severity: harness.MUST, Rejects: true,
+	Title: "a signature with its last hex digit changed is rejected, on every webhook URL",
 	Rules: map[string]harness.Rule{"veriff": veriffSecurity, "shuftipro": shuftiValidate},
 	Run: rejectsSignature("its signature's last hex digit changed", func(_ *harness.Session, _ []byte, good string) *string {
 		return ptr(flipLastHex(good))
@@ -54,7 +56,7 @@ var _ = registry.Define(harness.Check{
 })
 
 var _ = registry.Define(harness.Check{
-	Area: "signature", Name: "wrong-secret", Severity: harness.MUST,
+	Area: "signature", Name: "wrong-secret", Severity: harness.MUST, Rejects: true,
 	Title: "a signature made with a different secret is rejected",
 	Rules: map[string]harness.Rule{"veriff": veriffSecurity, "shuftipro": shuftiValidate},
 	Run: rejectsSignature("a signature made with another secret", func(s *harness.Session, body []byte, _ string) *string {
@@ -63,7 +65,7 @@ var _ = registry.Define(harness.Check{
 })
 
 var _ = registry.Define(harness.Check{
-	Area: "signature", Name: "truncated", Severity: harness.MUST,
+	Area: "signature", Name: "truncated", Severity: harness.MUST, Rejects: true,
 	Title: "the first half of the correct signature is rejected (catches prefix comparisons)",
 	Rules: map[string]harness.Rule{"veriff": veriffSecurity, "shuftipro": shuftiValidate},
 	Run: rejectsSignature("only the first half of the correct signature", func(_ *harness.Session, _ []byte, good string) *string {
@@ -72,7 +74,7 @@ var _ = registry.Define(harness.Check{
 })
 
 var _ = registry.Define(harness.Check{
-	Area: "signature", Name: "empty", Severity: harness.MUST,
+	Area: "signature", Name: "empty", Severity: harness.MUST, Rejects: true,
 	Title: "an empty signature header is rejected (catches prefix comparisons against an empty string)",
 	Rules: map[string]harness.Rule{"veriff": veriffSecurity, "shuftipro": shuftiValidate},
 	Run: rejectsSignature("an empty signature header", func(*harness.Session, []byte, string) *string {
@@ -81,7 +83,7 @@ var _ = registry.Define(harness.Check{
 })
 
 var _ = registry.Define(harness.Check{
-	Area: "signature", Name: "missing", Severity: harness.MUST,
+	Area: "signature", Name: "missing", Severity: harness.MUST, Rejects: true,
 	Title: "a delivery without the signature header is rejected",
 	Rules: map[string]harness.Rule{
 		"veriff":    {Section: "Handling security", Quote: "compare the hex encoded digest with the X-SIGNATURE header, if different -> fail with error"},
@@ -91,7 +93,7 @@ var _ = registry.Define(harness.Check{
 })
 
 var _ = registry.Define(harness.Check{
-	Area: "signature", Name: "other-body", Severity: harness.MUST,
+	Area: "signature", Name: "other-body", Severity: harness.MUST, Rejects: true,
 	Title: "a valid signature of a different body is rejected",
 	Rules: map[string]harness.Rule{"veriff": veriffSecurity, "shuftipro": shuftiValidate},
 	Run: rejectsSignature("the signature of a different delivery's body", func(s *harness.Session, _ []byte, _ string) *string {
@@ -100,7 +102,7 @@ var _ = registry.Define(harness.Check{
 })
 
 var _ = registry.Define(harness.Check{
-	Area: "signature", Name: "other-profile", Severity: harness.MUST,
+	Area: "signature", Name: "other-profile", Severity: harness.MUST, Rejects: true,
 	Title: "the provider's other signing scheme is rejected (X-SIGNATURE vs HMAC; Shufti current vs legacy)",
 	Rules: map[string]harness.Rule{
 		"veriff":    veriffSecurity,
@@ -114,56 +116,60 @@ var _ = registry.Define(harness.Check{
 })
 
 var _ = registry.Define(harness.Check{
-	Area: "signature", Name: "body-changed", Severity: harness.MUST,
+	Area: "signature", Name: "body-changed", Severity: harness.MUST, Rejects: true,
 	Title: "a body changed after signing is rejected",
 	Rules: map[string]harness.Rule{
 		"veriff":    {Section: "Handling security", Quote: "calculate the sha256 digest of the request body string + api secret"},
 		"shuftipro": {Section: "Response Signature", Quote: "Concatenate Secret Key at the end of the raw response string. (i.e. response + secret_key)."},
 	},
 	Run: func(ctx context.Context, s *harness.Session) *harness.Failure {
-		d := baseline(s)
-		req := s.Signed(d.Kind, d.Body())
-		// Sign one session, deliver another: the smallest realistic tampering.
-		other := *d
-		other.Doc = d.Doc.Clone()
-		kind := s.Provider.Kinds[d.Kind]
-		if err := other.Doc.Set(jsontree.Str(must(s.NewDelivery(s.Provider.Baseline)).SessionID), kind.IDPath...); err != nil {
-			panic(err)
-		}
-		req.Body = other.Body()
-		return rejected(s.Send(ctx, req), "a body whose session id was changed after signing", sigFix(s))
+		return eachEndpoint(s, func(kind string, d *harness.Delivery) *harness.Failure {
+			// Sign one session, deliver another: the smallest realistic tampering.
+			req := s.Signed(kind, d.Body())
+			other, err := s.Baseline(kind)
+			if err != nil {
+				panic(err)
+			}
+			tampered := d.Doc.Clone()
+			if err := tampered.Set(jsontree.Str(other.SessionID), s.Provider.Kinds[kind].IDPath...); err != nil {
+				panic(err)
+			}
+			req.Body = tampered.Encode(harness.WireForm)
+			return rejected(s.Send(ctx, req), "a "+kind+" delivery whose id was changed after signing", sigFix(s))
+		})
 	},
 })
 
 var _ = registry.Define(harness.Check{
-	Area: "signature", Name: "verified-before-parsing", Severity: harness.MUST,
+	Area: "signature", Name: "verified-before-parsing", Severity: harness.MUST, Rejects: true,
 	Title: "a badly signed delivery gets the same answer whether its body is valid JSON or not (the signature is checked first)",
 	Rules: map[string]harness.Rule{
 		"veriff":    {Section: "Handling security", Quote: "access the http request body (before it is parsed) … only now you should parse the request body JSON object"},
 		"shuftipro": {Section: "Response Signature", Quote: "Concatenate Secret Key at the end of the raw response string. (i.e. response + secret_key)."},
 	},
 	Run: func(ctx context.Context, s *harness.Session) *harness.Failure {
-		d := baseline(s)
-		valid := d.Body()
-		invalid := valid[:len(valid)/2]
-		send := func(body []byte) *harness.Exchange {
-			req := s.Signed(d.Kind, body)
-			return s.Send(ctx, withHeader(req, s.Profile.Header, ptr(flipLastHex(req.Header.Get(s.Profile.Header)))))
-		}
-		first := send(valid)
-		if f := rejected(first, "a badly signed delivery", sigFix(s)); f != nil {
-			return f
-		}
-		second := send(invalid)
-		if second.Status() == first.Status() {
-			return nil
-		}
-		return &harness.Failure{
-			Expected: fmt.Sprintf("the same answer as for the badly signed valid JSON (%d): the signature is checked before the body is parsed", first.Status()),
-			Actual:   harness.DescribeOutcome(second) + " — the listener parsed a body it had not authenticated",
-			Fix:      "verify the signature over the raw bytes first and reject; parse only authenticated bodies, so unauthenticated input never reaches the JSON parser",
-			Exchange: second, Sent: []*harness.Exchange{first},
-		}
+		return eachEndpoint(s, func(kind string, d *harness.Delivery) *harness.Failure {
+			valid := d.Body()
+			invalid := valid[:len(valid)/2]
+			send := func(body []byte) *harness.Exchange {
+				req := s.Signed(kind, body)
+				return s.Send(ctx, withHeader(req, s.Profile.Header, ptr(flipLastHex(req.Header.Get(s.Profile.Header)))))
+			}
+			first := send(valid)
+			if f := rejected(first, "a badly signed "+kind+" delivery", sigFix(s)); f != nil {
+				return f
+			}
+			second := send(invalid)
+			if second.Status() == first.Status() {
+				return nil
+			}
+			return &harness.Failure{
+				Expected: fmt.Sprintf("the same answer as for the badly signed valid JSON (%d): the signature is checked before the body is parsed", first.Status()),
+				Actual:   harness.DescribeOutcome(second) + " — the listener parsed a body it had not authenticated",
+				Fix:      "verify the signature over the raw bytes first and reject; parse only authenticated bodies, so unauthenticated input never reaches the JSON parser",
+				Exchange: second, Sent: []*harness.Exchange{first},
+			}
+		})
 	},
 })
 
@@ -183,6 +189,20 @@ func acceptsSpelling(what string, o jsontree.Options) func(context.Context, *har
 		f := accepted(s, s.Send(ctx, s.Signed(d.Kind, body)), "a correctly signed delivery "+what)
 		if f != nil {
 			f.Fix = "hash the raw request body exactly as received; never re-serialize the parsed JSON (JSON.stringify(req.body), json.dumps, a framework's body parser) before computing " + s.Profile.Header
+		}
+		return f
+	}
+}
+
+// acceptsBytes is acceptsSpelling for byte-level changes a JSON encoder
+// does not make: the payload is the baseline's wire form, transformed.
+func acceptsBytes(what string, transform func(wire []byte) []byte) func(context.Context, *harness.Session) *harness.Failure {
+	return func(ctx context.Context, s *harness.Session) *harness.Failure {
+		d := baseline(s)
+		body := transform(d.Body())
+		f := accepted(s, s.Send(ctx, s.Signed(d.Kind, body)), "a correctly signed delivery "+what)
+		if f != nil {
+			f.Fix = "hash the raw request body exactly as received: no trimming, no line-ending normalization, no re-serialization before computing " + s.Profile.Header
 		}
 		return f
 	}
@@ -212,6 +232,28 @@ var _ = registry.Define(harness.Check{
 	Title: `a correctly signed body with non-ASCII text as \uXXXX escapes is accepted`,
 	Rules: rawBodyRules,
 	Run:   acceptsSpelling(`with non-ASCII characters written as \uXXXX escapes`, jsontree.Options{EscapeNonASCII: true}),
+})
+
+var _ = registry.Define(harness.Check{
+	Area: "signature", Name: "raw-body-trailing-newline", Severity: harness.MUST, NeedsAcceptance: true,
+	Title: "a correctly signed body ending in a newline is accepted (the newline is part of the signed bytes)",
+	Rules: rawBodyRules,
+	Run: acceptsBytes("ending in a newline", func(compact []byte) []byte {
+		return append(append([]byte(nil), compact...), '\n')
+	}),
+})
+
+var _ = registry.Define(harness.Check{
+	Area: "signature", Name: "raw-body-crlf-tabs", Severity: harness.MUST, NeedsAcceptance: true,
+	Title: "a correctly signed body indented with tabs and CRLF line ends is accepted",
+	Rules: rawBodyRules,
+	Run: func(ctx context.Context, s *harness.Session) *harness.Failure {
+		d := baseline(s)
+		pretty := d.Doc.Encode(jsontree.Options{Indent: "\t", SortKeys: harness.WireForm.SortKeys})
+		return acceptsBytes("indented with tabs, with CRLF line ends", func([]byte) []byte {
+			return bytes.ReplaceAll(pretty, []byte("\n"), []byte("\r\n"))
+		})(ctx, s)
+	},
 })
 
 var _ = registry.Define(harness.Check{

@@ -18,7 +18,7 @@ import (
 )
 
 // Areas, in the order checks run.
-var Areas = []string{"transport", "auth", "signature", "decisions", "events", "duplicates", "expiry", "invalid-json"}
+var Areas = []string{"transport", "auth", "signature", "decisions", "events", "duplicates", "expiry", "invalid-json", "liveness"}
 
 var registry = harness.NewRegistry(Areas...)
 
@@ -85,6 +85,23 @@ func rejected(ex *harness.Exchange, what, fix string) *harness.Failure {
 func sigFix(s *harness.Session) string {
 	return fmt.Sprintf("verify %s = %s over the raw request body bytes, before parsing, compare in constant time, and answer 401 when it is missing or differs",
 		s.Profile.Header, s.Profile.Formula)
+}
+
+// eachEndpoint calls send once per webhook URL of the provider (Veriff's
+// decision and event URLs; Shufti Pro's callback URL) with a fresh baseline
+// delivery of that endpoint's kind, and returns the first failure.
+// Integrators often verify one handler and forget the other.
+func eachEndpoint(s *harness.Session, send func(kind string, d *harness.Delivery) *harness.Failure) *harness.Failure {
+	for _, kind := range s.Provider.KindNames() {
+		d, err := s.Baseline(kind)
+		if err != nil {
+			panic(err)
+		}
+		if f := send(kind, d); f != nil {
+			return f
+		}
+	}
+	return nil
 }
 
 // baseline is a fresh, valid delivery of the provider's baseline fixture.

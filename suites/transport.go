@@ -24,10 +24,14 @@ var _ = registry.Define(harness.Check{
 		for i := 1; i <= 3; i++ {
 			ex := s.Deliver(ctx, baseline(s))
 			if !ex.Answered() {
+				fix := "the listener must keep serving after a delivery: do not exit, close the socket or stop the server after handling a webhook"
+				if i == 1 {
+					fix = "the listener did not answer a correctly signed delivery at all: make the webhook handler answer (it may hang on a lock, a full worker pool or a slow downstream call)"
+				}
 				return &harness.Failure{
 					Expected: fmt.Sprintf("an HTTP answer to delivery %d of 3", i),
 					Actual:   harness.DescribeOutcome(ex),
-					Fix:      "the listener must keep serving after a delivery: do not exit, close the socket or stop the server after handling a webhook",
+					Fix:      fix,
 					Exchange: ex, Sent: sent,
 				}
 			}
@@ -77,7 +81,7 @@ var _ = registry.Define(harness.Check{
 })
 
 var _ = registry.Define(harness.Check{
-	Area: "transport", Name: "wrong-method", Severity: harness.SHOULD,
+	Area: "transport", Name: "wrong-method", Severity: harness.SHOULD, Rejects: true,
 	Title: "a GET to the webhook URL is refused with 4xx (405 is best)",
 	Rules: map[string]harness.Rule{
 		"veriff":    {Section: "/webhooks /decision (POST)", Quote: "This endpoint specifies how the asynchronous response to the notification url looks like."},
@@ -91,7 +95,7 @@ var _ = registry.Define(harness.Check{
 })
 
 var _ = registry.Define(harness.Check{
-	Area: "transport", Name: "content-type", Severity: harness.SHOULD,
+	Area: "transport", Name: "content-type", Severity: harness.SHOULD, Rejects: true,
 	Title: "a correctly signed delivery with Content-Type text/plain is refused with 4xx (415 is best)",
 	Rules: map[string]harness.Rule{
 		"veriff":    {Section: "API Reference", Quote: "CONTENT-TYPE: string (required) - Type for the request: (application/json)"},

@@ -93,7 +93,7 @@ func (f *demoFlags) run(s *streams) error {
 		}
 		sess, err := harness.NewSession(harness.Config{
 			Provider: p.Name, Profile: prof.Name, Target: srv.URL, URLs: urls, APIKey: key, Secret: secret,
-			Budget: f.suite.budget, Client: f.suite.clientOptions(), Seed: f.suite.seed, Assets: conform.Files,
+			Budget: f.suite.budget, Grace: f.suite.grace, Client: f.suite.clientOptions(), Seed: f.suite.seed, Assets: conform.Files,
 		})
 		if err != nil {
 			return err

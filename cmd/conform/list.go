@@ -38,7 +38,7 @@ markdown output.`,
 			}
 			filter, err := types.ParseLabelFilter(labels)
 			if err != nil {
-				return usageError("--labels %q: %s", labels, strings.Join(strings.Fields(err.Error()), " "))
+				return usageError("--labels %q: %s", labels, plainError(err))
 			}
 			if provider != "" {
 				if _, err := harness.LookupProvider(provider); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/net/http/httpguts"
 
 	conform "github.com/conform-kit/conform"
 	"github.com/conform-kit/conform/harness"
@@ -121,7 +122,7 @@ func (f *runFlags) run(s *streams) error {
 	}
 	sess, err := harness.NewSession(harness.Config{
 		Provider: f.provider, Profile: f.profile, Target: f.target, URLs: urls,
-		APIKey: apiKey, Secret: secret, Budget: f.suite.budget, Client: copts,
+		APIKey: apiKey, Secret: secret, Budget: f.suite.budget, Grace: f.suite.grace, Client: copts,
 		Seed: f.suite.seed, Assets: conform.Files,
 	})
 	if err != nil {
@@ -180,10 +181,17 @@ func parseHeaders(raw []string) (http.Header, error) {
 		if !ok || name == "" || strings.ContainsAny(name, " \t") {
 			return nil, usageError("-H %q: want 'Name: value'", r)
 		}
+		value = strings.TrimSpace(value)
+		if !httpguts.ValidHeaderFieldName(name) {
+			return nil, usageError("-H %q: %q is not a valid header name", r, name)
+		}
+		if !httpguts.ValidHeaderFieldValue(value) {
+			return nil, usageError("-H %s: the value contains a line break or control character", name)
+		}
 		if reserved[http.CanonicalHeaderKey(name)] {
 			return nil, usageError("-H %s: conform sets this header itself (checks vary it on purpose)", name)
 		}
-		h.Add(name, strings.TrimSpace(value))
+		h.Add(name, value)
 	}
 	return h, nil
 }

@@ -122,11 +122,11 @@ func TestDemoReferenceIsConformant(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
 	}
-	if !strings.Contains(res.stdout, "CONFORMANT: 70 checks") {
+	if !strings.Contains(res.stdout, "CONFORMANT: 77 checks") {
 		t.Errorf("no verdict line:\n%s", res.stdout)
 	}
 	r := readReport(t, filepath.Join(dir, "r.json"))
-	if !r.Conformant || len(r.Checks) != 70 || r.Counts["passed"] != 70 {
+	if !r.Conformant || len(r.Checks) != 77 || r.Counts["passed"] != 77 {
 		t.Errorf("report: conformant=%v checks=%d counts=%v", r.Conformant, len(r.Checks), r.Counts)
 	}
 	junit, err := os.ReadFile(filepath.Join(dir, "j.xml"))
@@ -220,6 +220,11 @@ func TestRunExitCodes(t *testing.T) {
 		{"report into a directory", e2eEnv, []string{"run", "--provider", "veriff", "--target", good.URL, "--json", os.TempDir()}, exitUsage, "is a directory"},
 		{"header conform owns", e2eEnv, []string{"run", "--provider", "veriff", "--target", good.URL, "-H", "X-Signature: x"}, exitUsage, "conform sets this header"},
 		{"malformed header", e2eEnv, []string{"run", "--provider", "veriff", "--target", good.URL, "-H", "novalue"}, exitUsage, "want 'Name: value'"},
+		{"header value with a newline", e2eEnv, []string{"run", "--provider", "veriff", "--target", good.URL, "-H", "X-A: a\nb"}, exitUsage, "line break"},
+		{"header name with a bracket", e2eEnv, []string{"run", "--provider", "veriff", "--target", good.URL, "-H", "X(A: b"}, exitUsage, "not a valid header name"},
+		{"api key from a CRLF .env", map[string]string{"CONFORM_API_KEY": e2eKey + "\r", "CONFORM_API_SECRET": e2eSecret}, []string{"run", "--provider", "veriff", "--target", good.URL}, exitUsage, "line break"},
+		{"secret too short to redact", map[string]string{"CONFORM_API_KEY": e2eKey, "CONFORM_API_SECRET": "s"}, []string{"run", "--provider", "veriff", "--target", good.URL}, exitUsage, "too short"},
+		{"bad label filter before anything starts", nil, []string{"demo", "--labels", "(("}, exitUsage, "--labels"},
 		{"unknown flag", e2eEnv, []string{"run", "--provider", "veriff", "--frobnicate"}, exitUsage, "unknown flag"},
 		{"negative timeout", e2eEnv, []string{"run", "--provider", "veriff", "--target", good.URL, "--timeout", "-1s"}, exitUsage, "--timeout"},
 		{"unknown defect", nil, []string{"demo", "--defect", "nope"}, exitUsage, "not a built-in defect"},
@@ -290,12 +295,12 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 
 func TestListPrintsTheCatalogue(t *testing.T) {
 	res := conformExec(t, nil, "list", "--labels", "veriff && auth")
-	if res.code != 0 || !strings.Contains(res.stdout, "veriff/auth/wrong-api-key") || !strings.Contains(res.stdout, "2 checks") {
+	if res.code != 0 || !strings.Contains(res.stdout, "veriff/auth/wrong-api-key") || !strings.Contains(res.stdout, "3 checks") {
 		t.Fatalf("exit %d\n%s", res.code, res.stdout)
 	}
 	res = conformExec(t, nil, "list", "--format", "json")
 	var rows []map[string]any
-	if err := json.Unmarshal([]byte(res.stdout), &rows); err != nil || len(rows) != 70 {
+	if err := json.Unmarshal([]byte(res.stdout), &rows); err != nil || len(rows) != 77 {
 		t.Fatalf("list --format json: %v, %d rows", err, len(rows))
 	}
 }
@@ -351,14 +356,15 @@ func TestExpectedFailuresAndReports(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	failing := []string{"veriff/signature/raw-body-pretty", "veriff/signature/raw-body-unicode-escapes", "veriff/signature/raw-body-slash-escapes"}
+	failing := []string{"veriff/signature/raw-body-pretty", "veriff/signature/raw-body-unicode-escapes", "veriff/signature/raw-body-slash-escapes",
+		"veriff/signature/raw-body-trailing-newline", "veriff/signature/raw-body-crlf-tabs"}
 	summary := filepath.Join(dir, "summary.md")
 	env := map[string]string{"GITHUB_STEP_SUMMARY": summary}
 	html := filepath.Join(dir, "r.html")
 	args := []string{"demo", "--provider", "veriff", "--defect", "reserialized-body", "--expected-failures", list, "--html", html}
 
 	write(failing...)
-	if res := conformExec(t, env, args...); res.code != 0 || !strings.Contains(res.stdout, "3 expected failures") {
+	if res := conformExec(t, env, args...); res.code != 0 || !strings.Contains(res.stdout, "5 expected failures") {
 		t.Fatalf("all failures listed: exit %d, want 0\n%s", res.code, res.stdout)
 	}
 	for _, f := range []string{html, summary} {

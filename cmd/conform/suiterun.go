@@ -3,8 +3,11 @@ package main
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/spf13/cobra"
 
@@ -24,6 +27,7 @@ type suiteFlags struct {
 	strict  bool
 	timeout time.Duration
 	budget  time.Duration
+	grace   time.Duration
 	seed    int64
 	junit   string
 	json    string
@@ -43,6 +47,7 @@ func (f *suiteFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.strict, "strict", false, "fail the run on SHOULD checks too (by default they are reported only)")
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "per-request `limit`: connect, send and read the answer")
 	fl.DurationVar(&f.budget, "budget", 5*time.Second, "how fast the listener must answer a delivery (check transport/answers-within-budget)")
+	fl.DurationVar(&f.grace, "grace", harness.DefaultGrace, "pause before each liveness probe after a disruptive check (the final check pauses 5x this): catches listeners that die just after answering")
 	fl.Int64Var(&f.seed, "seed", 0, "random seed for generated session ids (0: derived from the clock; printed, so a run can be repeated)")
 	fl.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `FILE`")
 	fl.StringVar(&f.json, "json", "", "write a JSON report to `FILE`")
@@ -59,6 +64,11 @@ func (f *suiteFlags) validate() error {
 		return usageError("--timeout must be positive, got %s", f.timeout)
 	case f.budget <= 0:
 		return usageError("--budget must be positive, got %s", f.budget)
+	case f.grace <= 0:
+		return usageError("--grace must be positive, got %s", f.grace)
+	}
+	if _, err := types.ParseLabelFilter(f.labels); err != nil {
+		return usageError("--labels %q: %s", f.labels, plainError(err))
 	}
 	for flag, path := range map[string]string{"--junit": f.junit, "--json": f.json, "--html": f.html} {
 		if path == "" {
@@ -86,6 +96,14 @@ func (f *suiteFlags) validate() error {
 	}
 	return nil
 }
+
+// plainError flattens an error to one line without terminal colour codes
+// (Ginkgo colours its parse errors whatever the output is).
+func plainError(err error) string {
+	return strings.Join(strings.Fields(ansi.ReplaceAllString(err.Error(), "")), " ")
+}
+
+var ansi = regexp.MustCompile(`\x1b\[[0-9;]*m`)
 
 func checkWritable(path string) error {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
