@@ -107,15 +107,18 @@ func NewSession(cfg Config) (*Session, error) {
 	}
 	urls := map[string]string{}
 	for _, ep := range p.Endpoints {
-		u := cfg.URLs[ep.Name]
+		u, flag := cfg.URLs[ep.Name], "--"+ep.Flag
 		if u == "" {
 			if cfg.Target == "" {
 				return nil, fmt.Errorf("no URL for the %s endpoint: give --target or --%s", ep.Name, ep.Flag)
 			}
-			u = strings.TrimRight(cfg.Target, "/") + ep.Path
+			if err := checkURL(cfg.Target); err != nil {
+				return nil, fmt.Errorf("--target %q: %w", cfg.Target, err)
+			}
+			u, flag = strings.TrimRight(cfg.Target, "/")+ep.Path, "--target"
 		}
 		if err := checkURL(u); err != nil {
-			return nil, fmt.Errorf("--%s %q: %w", ep.Flag, u, err)
+			return nil, fmt.Errorf("%s %q: %w", flag, u, err)
 		}
 		urls[ep.Name] = u
 	}

@@ -12,6 +12,7 @@ import (
 	conform "github.com/conform-kit/conform"
 	"github.com/conform-kit/conform/harness"
 	"github.com/conform-kit/conform/listener"
+	"github.com/conform-kit/conform/signing"
 )
 
 func init() { register(newDemoCmd) }
@@ -124,6 +125,11 @@ func (f *demoFlags) providers() ([]*harness.Provider, error) {
 	if len(out) == 0 {
 		if _, err := harness.LookupProvider(f.provider); err != nil && f.provider != "all" {
 			return nil, usageError("--provider: %v", err)
+		}
+		if f.profile != "" {
+			if _, err := signing.Lookup(f.profile); err != nil {
+				return nil, usageError("--profile: %v", err)
+			}
 		}
 		if f.defect != "" && !defectExists(f.defect) {
 			return nil, usageError("--defect %q is not a built-in defect (see conform demo --list-defects)", f.defect)

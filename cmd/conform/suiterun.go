@@ -229,6 +229,8 @@ func reachable(s *streams, sessions []*harness.Session) error {
 				switch ex.ErrKind {
 				case harness.ErrRefused:
 					hint = " — is the listener running, on this host and port?"
+				case harness.ErrReset:
+					hint = " — the listener accepted the connection and closed it without answering: did it crash on conform's start-up probe (a plain GET to the webhook URL)?"
 				case harness.ErrTLS:
 					hint = " — for a private CA pass --ca-cert FILE (or --insecure for a throwaway staging certificate)"
 				case harness.ErrTimeout:
