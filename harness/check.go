@@ -52,6 +52,12 @@ type Check struct {
 	// everything), so the check is then blocked by that baseline's check.
 	Rejects bool
 
+	// Needs names a capability beyond a webhook listener that the check
+	// requires (e.g. "lifecycle": an integrator test hook and a mock
+	// provider). A run selects such checks only when its sessions provide
+	// it (Session.Provides); they are never reported as passed otherwise.
+	Needs string
+
 	Run func(ctx context.Context, s *Session) *Failure
 
 	source string // file:line of the declaration, for the catalogue

@@ -41,6 +41,9 @@ type Config struct {
 	Grace time.Duration
 	// Assets is the repository-rooted file system holding golden/fixtures.
 	Assets fs.FS
+	// Ext carries what checks with Check.Needs use (for "lifecycle": the
+	// environment of the lifecycle package), keyed by capability name.
+	Ext map[string]any
 }
 
 // DefaultGrace lets a listener that dies just after answering be seen dead.
@@ -62,6 +65,8 @@ type Session struct {
 	Grace    time.Duration
 	Client   *Client
 	Fixtures *Fixtures
+	// Ext is Config.Ext: capabilities beyond a listener, by name.
+	Ext map[string]any
 
 	apiKey, secret string
 	rngMu          sync.Mutex
@@ -142,7 +147,7 @@ func NewSession(cfg Config) (*Session, error) {
 		return nil, err
 	}
 	return &Session{
-		Provider: p, Profile: prof, URLs: urls, Budget: cfg.Budget, Grace: cfg.Grace, Client: client, Fixtures: fx,
+		Provider: p, Profile: prof, URLs: urls, Budget: cfg.Budget, Grace: cfg.Grace, Client: client, Fixtures: fx, Ext: cfg.Ext,
 		apiKey: cfg.APIKey, secret: cfg.Secret,
 		rng: rand.New(rand.NewSource(cfg.Seed)), //nolint:gosec // ids need to be reproducible, not secret
 	}, nil
@@ -178,6 +183,15 @@ func checkURL(raw string) error {
 		return errors.New("must not carry credentials; use -H for a gateway's auth header")
 	}
 	return nil
+}
+
+// Provides reports whether the session offers a capability (Check.Needs).
+func (s *Session) Provides(capability string) bool {
+	if capability == "" {
+		return true
+	}
+	_, ok := s.Ext[capability]
+	return ok
 }
 
 // Requests is how many requests the session has sent.

@@ -18,7 +18,7 @@ import (
 )
 
 // Areas, in the order checks run.
-var Areas = []string{"transport", "auth", "signature", "decisions", "events", "duplicates", "expiry", "invalid-json", "liveness"}
+var Areas = []string{"transport", "auth", "signature", "decisions", "events", "duplicates", "expiry", "invalid-json", "liveness", "lifecycle"}
 
 var registry = harness.NewRegistry(Areas...)
 
