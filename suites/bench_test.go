@@ -44,6 +44,9 @@ func suiteRun(b *testing.B, srv *listener.Server) int64 {
 	defer sess.Client.Close()
 	r := harness.NewRunner(sess, true)
 	for _, in := range suites.Registry().Instances("veriff") {
+		if !sess.Provides(in.Check.Needs) {
+			continue
+		}
 		if o := r.Execute(context.Background(), in); o.Status != harness.Passed {
 			b.Fatalf("%s %s:\n%s", o.ID, o.Status, o.Message)
 		}
