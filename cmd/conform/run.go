@@ -9,9 +9,11 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/net/http/httpguts"
 
 	conform "github.com/conform-kit/conform"
+	"github.com/conform-kit/conform/config"
 	"github.com/conform-kit/conform/harness"
 )
 
@@ -33,6 +35,40 @@ type runFlags struct {
 	caCert   string
 	insecure bool
 	rate     float64
+
+	configPath string
+	cfgSecret  string // api_secret from the config file (a ${ENV} reference, resolved)
+}
+
+// loadConfig reads conform.yaml (from --config, or ./conform.yaml when it
+// exists) and gives its values to every flag not given on the command line.
+func (f *runFlags) loadConfig(s *streams, fs *pflag.FlagSet) error {
+	path := f.configPath
+	if path == "" {
+		found, err := config.Find(".")
+		if err != nil {
+			return usageError("%v", err)
+		}
+		if found == "" {
+			return nil
+		}
+		path = found
+		fmt.Fprintf(s.out, "conform: using %s (pass --config to choose another file)\n", path)
+	}
+	cfg, err := config.LoadFor(path, s.getenv, fs)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(s.err, "conform: warning: %s\n", w)
+	}
+	if err := cfg.Apply(fs); err != nil {
+		return usageError("%v", err)
+	}
+	if secret, ok := cfg.Secret(fs); ok {
+		f.cfgSecret = secret
+	}
+	return nil
 }
 
 func newRunCmd(s *streams) *cobra.Command {
@@ -56,9 +92,15 @@ Exit codes: 0 conformant, 1 not conformant, 2 usage or configuration error,
       --event-url https://staging.example.com/hooks/veriff-events --labels 'signature || auth'
   conform run --provider shuftipro --profile shuftipro-legacy --callback-url http://localhost:8080/kyc/callback --json report.json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(s) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.loadConfig(s, cmd.Flags()); err != nil {
+				return err
+			}
+			return f.run(s)
+		},
 	}
 	fl := cmd.Flags()
+	fl.StringVar(&f.configPath, "config", "", "read settings from this conform.yaml `FILE` (default: ./conform.yaml when it exists); flags given on the command line win")
 	fl.StringVar(&f.provider, "provider", "", "provider to impersonate: veriff or shuftipro (required)")
 	fl.StringVar(&f.profile, "profile", "", "signing profile (veriff: veriff-x-signature [default], veriff-hmac; shuftipro: shuftipro [default], shuftipro-legacy)")
 	fl.StringVar(&f.target, "target", "", "listener base `URL`; endpoints default to URL/veriff/decision, URL/veriff/events, URL/shuftipro/callback")
@@ -86,9 +128,12 @@ func (f *runFlags) run(s *streams) error {
 	if err := f.suite.validate(); err != nil {
 		return err
 	}
-	secret, err := f.secret.secret(s)
-	if err != nil {
-		return err
+	secret := f.cfgSecret
+	if secret == "" {
+		var err error
+		if secret, err = f.secret.secret(s); err != nil {
+			return err
+		}
 	}
 	apiKey := f.apiKey
 	if apiKey == "" {

@@ -389,3 +389,61 @@ func TestExpectedFailuresAndReports(t *testing.T) {
 		t.Errorf("unknown check ID: exit %d, stderr %q", res.code, res.stderr)
 	}
 }
+
+// TestConfigFile: conform run reads conform.yaml (found in the working
+// directory or given with --config), flags on the command line win, and a
+// mistake in the file is a usage error naming its line.
+func TestConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	good := startListener(t, signing.VeriffHMAC, "")
+	md := filepath.Join(dir, "summary.md")
+	cfg := "provider: veriff\nprofile: veriff-hmac\ntarget: " + good.URL + "\n" +
+		"api_key: ${CONFORM_API_KEY}\napi_secret: ${CONFORM_API_SECRET}\nlabels: signature\n" +
+		"reports:\n  markdown: summary.md\n"
+	if err := os.WriteFile(filepath.Join(dir, "conform.yaml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := func(env map[string]string, args ...string) result {
+		cmd := exec.Command(conformBinary(t), args...)
+		cmd.Dir = dir
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+		for k, v := range env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		var ee *exec.ExitError
+		code := 0
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		}
+		return result{out.String(), errb.String(), code}
+	}
+
+	res := run(e2eEnv, "run")
+	if res.code != 0 || !strings.Contains(res.stdout, "using conform.yaml") || !strings.Contains(res.stdout, "checks selected") {
+		t.Fatalf("conform.yaml in the working directory: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	if b, err := os.ReadFile(md); err != nil || !bytes.Contains(b, []byte("CONFORMANT")) {
+		t.Errorf("reports.markdown from the file was not written: %v", err)
+	}
+	// A flag wins over the file: the file says veriff-hmac, the listener
+	// verifies hmac; forcing x-signature must make it fail.
+	if res := run(e2eEnv, "run", "--profile", "veriff-x-signature"); res.code != exitFailed {
+		t.Errorf("--profile overriding the file: exit %d, want 1", res.code)
+	}
+	// An unset ${VAR} is an error naming the variable, not an empty secret.
+	if res := run(map[string]string{"CONFORM_API_KEY": e2eKey}, "run"); res.code != exitUsage || !strings.Contains(res.stderr, "CONFORM_API_SECRET") {
+		t.Errorf("unset variable: exit %d, stderr %q", res.code, res.stderr)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	_ = os.WriteFile(bad, []byte("provider: veriff\ntiemout: 5s\n"), 0o600)
+	if res := run(e2eEnv, "run", "--config", bad); res.code != exitUsage || !strings.Contains(res.stderr, "bad.yaml:2") || !strings.Contains(res.stderr, "timeout") {
+		t.Errorf("typo in the file: exit %d, stderr %q", res.code, res.stderr)
+	}
+	_ = os.WriteFile(bad, []byte("provider: veriff\napi_secret: plain-text-secret-123\n"), 0o600)
+	if res := run(e2eEnv, "run", "--config", bad); res.code != exitUsage || strings.Contains(res.stderr, "plain-text-secret-123") {
+		t.Errorf("literal secret: exit %d (want 2), stderr %q (must not echo it)", res.code, res.stderr)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"regexp"
@@ -32,6 +33,7 @@ type suiteFlags struct {
 	junit   string
 	json    string
 	html    string
+	md      string
 	// expectedFile lists checks known to fail (see docs/reports.md).
 	expectedFile  string
 	noStepSummary bool
@@ -52,6 +54,7 @@ func (f *suiteFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `FILE`")
 	fl.StringVar(&f.json, "json", "", "write a JSON report to `FILE`")
 	fl.StringVar(&f.html, "html", "", "write a single-file HTML report to `FILE`")
+	fl.StringVar(&f.md, "markdown", "", "write a Markdown summary to `FILE` (also appended to $GITHUB_STEP_SUMMARY when set)")
 	fl.StringVar(&f.expectedFile, "expected-failures", "", "YAML `FILE` of checks known to fail (each with a reason and optional expiry); a listed check that passes, or an expired entry, fails the run")
 	fl.BoolVar(&f.noStepSummary, "no-step-summary", false, "do not append a Markdown summary to $GITHUB_STEP_SUMMARY (written by default when it is set)")
 	fl.BoolVar(&f.noColor, "no-color", false, "no colour (colour is used only when stdout is a terminal and NO_COLOR is unset)")
@@ -70,7 +73,7 @@ func (f *suiteFlags) validate() error {
 	if _, err := types.ParseLabelFilter(f.labels); err != nil {
 		return usageError("--labels %q: %s", f.labels, plainError(err))
 	}
-	for flag, path := range map[string]string{"--junit": f.junit, "--json": f.json, "--html": f.html} {
+	for flag, path := range map[string]string{"--junit": f.junit, "--json": f.json, "--html": f.html, "--markdown": f.md} {
 		if path == "" {
 			continue
 		}
@@ -93,6 +96,22 @@ func (f *suiteFlags) validate() error {
 	}
 	if f.seed == 0 {
 		f.seed = time.Now().UnixNano() % 1_000_000_007
+	}
+	return nil
+}
+
+// writeMarkdown writes the Markdown summary atomically.
+func writeMarkdown(path string, rep *report.Report, xf *expect.Result) error {
+	var b bytes.Buffer
+	if err := rep.Markdown(&b, xf); err != nil {
+		return fmt.Errorf("--markdown %s: %w", path, err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("--markdown %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("--markdown %s: %w", path, err)
 	}
 	return nil
 }
@@ -196,6 +215,13 @@ func executeSuites(s *streams, f *suiteFlags, sessions []*harness.Session) error
 			reportErrs = append(reportErrs, err.Error())
 		} else {
 			fmt.Fprintf(s.out, "HTML report: %s\n", f.html)
+		}
+	}
+	if f.md != "" {
+		if err := writeMarkdown(f.md, rep, xf); err != nil {
+			reportErrs = append(reportErrs, err.Error())
+		} else {
+			fmt.Fprintf(s.out, "Markdown summary: %s\n", f.md)
 		}
 	}
 	if f.junit != "" {
