@@ -368,7 +368,7 @@ func (m *Mock) routes() http.Handler {
 		mux.Handle("/v/", m.cfg.Page)
 		mux.Handle("/s/", m.cfg.Page)
 	} else {
-		mux.HandleFunc("GET /v/{token}", m.serveVeriffPage)
+		mux.HandleFunc("/v/{token}", m.serveVeriffPage) // GET shows, POST takes the choice (page.go)
 		mux.HandleFunc("GET /s/{token}", m.serveShuftiPage)
 	}
 	m.adminRoutes(mux)
