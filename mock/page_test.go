@@ -519,7 +519,14 @@ func TestPageNeverRedirectsToUnsafeCallback(t *testing.T) {
 			t.Errorf("create with callback %q: %d %s, want 1302", cb, r.status, r.body)
 		}
 	}
-	apiAccepts := []string{"https://", "https:///kyc", "https://user:pw@shop.example/done", "https://bücher.example/done", "https://%0d%0aSet-Cookie:x=1"}
+	// Session creation refuses unusable https:// callbacks too (1302).
+	for _, cb := range []string{"https://", "https:///kyc", "https://user:pw@shop.example/done", "https://exa mple.com/", "https://%0d%0aSet-Cookie:x=1"} {
+		body := []byte(`{"verification":{"callback":"` + cb + `","timestamp":"` + e.now() + `"}}`)
+		if r := e.veriff("POST", "/v1/sessions", body); r.status != 400 || r.code != "1302" {
+			t.Errorf("create with callback %q: %d %s, want 1302", cb, r.status, r.body)
+		}
+	}
+	apiAccepts := []string{"https://bücher.example/done"}
 	direct := []string{"javascript:alert(1)", "//evil.example/x", "/relative", "data:text/html,hi", "ftp://shop.example/", "https:evil.example"}
 	for _, cb := range append(apiAccepts, direct...) {
 		var id, u string

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -235,6 +236,14 @@ func staleTimestamp(obj map[string]any, now time.Time) []problem {
 
 func createProblems(v map[string]any) []problem {
 	var out []problem
+	if cb, ok := v["callback"].(string); ok && strings.HasPrefix(cb, "https://") {
+		// The schema checks the scheme; a usable return URL also needs a host
+		// and nothing a browser would be confused or misled by.
+		if reason := badHTTPSCallback(cb); reason != "" {
+			out = append(out, problem{code: "1302", rule: RuleHTTPSCallback, key: "callback",
+				detail: "/verification/callback " + reason})
+		}
+	}
 	if p, ok := v["person"].(map[string]any); ok {
 		if dob, present := p["dateOfBirth"]; present {
 			s, isStr := dob.(string)
@@ -316,4 +325,23 @@ func topProblem(probs []problem) (problem, []problem) {
 	}
 	sort.SliceStable(uniq, func(i, j int) bool { return rank(uniq[i].code) < rank(uniq[j].code) })
 	return uniq[0], uniq
+}
+
+// badHTTPSCallback says why an https:// callback is unusable as a return URL,
+// or "" when it is fine: it needs a host, and must carry no credentials, white
+// space or control characters.
+func badHTTPSCallback(cb string) string {
+	if strings.ContainsFunc(cb, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return "contains white space or a control character"
+	}
+	u, err := url.Parse(cb)
+	switch {
+	case err != nil:
+		return "is not a URL: " + err.Error()
+	case u.Host == "" || u.Hostname() == "":
+		return "has no host"
+	case u.User != nil:
+		return "carries credentials (user:password@); a return URL must not"
+	}
+	return ""
 }
