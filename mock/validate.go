@@ -227,9 +227,12 @@ func staleTimestamp(obj map[string]any, now time.Time) []problem {
 	if err != nil {
 		return nil // format: kin-openapi reports 1202
 	}
-	if age := now.Sub(ts); age > TimestampMaxAge {
+	// Fresh against either clock is fresh: real clients stamp requests with
+	// wall time, and after "advance 168h" the virtual clock is a week ahead
+	// of it. A stale or hard-coded timestamp is old against both.
+	if age := now.Sub(ts); age > TimestampMaxAge && time.Since(ts) > TimestampMaxAge {
 		return []problem{{code: "1201", rule: RuleTimestampStale, key: "timestamp", detail: fmt.Sprintf(
-			"timestamp %s is %s older than the mock's clock (%s); send the current time", s, age.Round(time.Second), fmtTime(now))}}
+			"timestamp %s is %s older than the mock's clock (%s) and than the wall clock; send the current time", s, age.Round(time.Second), fmtTime(now))}}
 	}
 	return nil
 }

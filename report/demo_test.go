@@ -89,7 +89,7 @@ func (d demo) run(t *testing.T) (*report.Report, []*harness.Runner) {
 		r := harness.NewRunner(sess, false)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		for _, in := range suites.Registry().Instances(p.Name) {
-			if d.labels == nil || d.labels(in) {
+			if (d.labels == nil || d.labels(in)) && r.Session.Provides(in.Check.Needs) {
 				r.Execute(ctx, in)
 			}
 		}

@@ -370,7 +370,7 @@ var _ = Describe("conformance verdicts", Ordered, ContinueOnFailure, func() {
 		var unproven []string
 		for _, in := range suites.Registry().Instances("") {
 			if in.Check.Needs != "" {
-				continue // proven by the tests of the package providing the capability (lifecycle/)
+				continue // proven in suites/lifecycle_test.go against the integrator apps
 			}
 			outs := seen[in.ID]
 			passed := slices.ContainsFunc(outs, func(o harness.Outcome) bool { return o.Status == harness.Passed })

@@ -11,6 +11,8 @@ import (
 
 	conform "github.com/conform-kit/conform"
 	"github.com/conform-kit/conform/harness"
+	"github.com/conform-kit/conform/lifecycle"
+	"github.com/conform-kit/conform/lifecycle/integrator"
 	"github.com/conform-kit/conform/listener"
 	"github.com/conform-kit/conform/signing"
 )
@@ -22,6 +24,7 @@ type demoFlags struct {
 	provider string
 	profile  string
 	defect   string
+	app      string // integrator app defect
 	list     bool
 }
 
@@ -48,7 +51,8 @@ what conform reports when a listener is wrong. --list-defects names them all.`,
 	fl.StringVar(&f.provider, "provider", "all", "veriff, shuftipro or all")
 	fl.StringVar(&f.profile, "profile", "", "signing profile (implies its provider); default: each provider's default")
 	fl.StringVar(&f.defect, "defect", "", "run against a listener with this one defect (see --list-defects)")
-	fl.BoolVar(&f.list, "list-defects", false, "list the built-in defective listeners and exit")
+	fl.StringVar(&f.app, "integrator-defect", "", "Veriff: run against an integrator app with this one defect in its session handling (lifecycle checks; see --list-defects)")
+	fl.BoolVar(&f.list, "list-defects", false, "list the built-in defective listeners and integrator apps, and exit")
 	f.suite.register(cmd)
 	return cmd
 }
@@ -56,11 +60,21 @@ what conform reports when a listener is wrong. --list-defects names them all.`,
 func (f *demoFlags) run(s *streams) error {
 	if f.list {
 		tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "DEFECT\tCAUGHT BY LABEL\tPROVIDERS\tWHAT IS WRONG")
+		fmt.Fprintln(tw, "LISTENER DEFECT (--defect)\tCAUGHT BY LABEL\tPROVIDERS\tWHAT IS WRONG")
 		for _, d := range listener.Defects() {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Name, d.Label, strings.Join(d.Providers, ","), d.Description)
 		}
+		fmt.Fprintln(tw, "\nINTEGRATOR DEFECT (--integrator-defect)\tCAUGHT BY\tPROVIDERS\tWHAT IS WRONG")
+		for _, d := range integrator.Defects() {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Name, strings.Join(d.CaughtBy, ","), "veriff", d.Description)
+		}
 		return tw.Flush()
+	}
+	if f.app != "" && f.defect != "" {
+		return usageError("--defect (a listener) and --integrator-defect (an app) are separate demos; give one")
+	}
+	if f.app != "" && !integratorDefectExists(f.app) {
+		return usageError("--integrator-defect %q is not a built-in defect (see conform demo --list-defects)", f.app)
 	}
 	if err := f.suite.validate(); err != nil {
 		return err
@@ -76,25 +90,52 @@ func (f *demoFlags) run(s *streams) error {
 			return usageError("--profile: %v", err)
 		}
 		key, secret := demoSecret("key"), demoSecret("secret")
-		srv, err := listener.Start(listener.Config{Profile: prof, APIKey: key, Secret: secret, Defect: f.defect})
-		if err != nil {
-			return usageError("--defect: %v", err)
+		var urls map[string]string
+		var ext map[string]any
+		if p.Name == "veriff" && f.defect == "" {
+			// The whole integration: the app's listener, its Veriff client
+			// talking to an in-process conform mock, and its test hook, so
+			// the lifecycle checks run too.
+			token := demoSecret("hook")
+			st, err := integrator.StartStack(integrator.StackConfig{Profile: prof, APIKey: key, Secret: secret, Defect: f.app, HookToken: token})
+			if err != nil {
+				return usageError("--integrator-defect: %v", err)
+			}
+			defer st.Close()
+			env, err := lifecycle.New(lifecycle.Config{HookURL: st.HookURL, HookToken: token, MockURL: st.MockURL, Timeout: f.suite.timeout})
+			if err != nil {
+				return err
+			}
+			defer env.Close()
+			what := "the reference integrator app"
+			if f.app != "" {
+				what = "an integrator app with one defect (" + f.app + ")"
+			}
+			fmt.Fprintf(s.out, "conform demo: started %s at %s (webhook listener, Veriff client and test hook) and a conform mock at %s\n", what, st.AppURL, st.MockURL)
+			urls = map[string]string{"decision": st.DecisionURL, "event": st.EventURL}
+			ext = map[string]any{lifecycle.Capability: env}
+		} else {
+			srv, err := listener.Start(listener.Config{Profile: prof, APIKey: key, Secret: secret, Defect: f.defect})
+			if err != nil {
+				return usageError("--defect: %v", err)
+			}
+			defer srv.Close()
+			what := "reference"
+			if f.defect != "" {
+				what = "defective (" + f.defect + ")"
+			}
+			fmt.Fprintf(s.out, "conform demo: started the %s %s listener at %s\n", what, p.Title, srv.URL)
+			urls = map[string]string{"decision": srv.DecisionURL, "event": srv.EventURL, "callback": srv.CallbackURL}
 		}
-		defer srv.Close()
-		what := "reference"
-		if f.defect != "" {
-			what = "defective (" + f.defect + ")"
-		}
-		fmt.Fprintf(s.out, "conform demo: started the %s %s listener at %s\n", what, p.Title, srv.URL)
-		urls := map[string]string{"decision": srv.DecisionURL, "event": srv.EventURL, "callback": srv.CallbackURL}
 		for name := range urls {
 			if _, ok := p.Kinds[name]; !ok {
 				delete(urls, name)
 			}
 		}
 		sess, err := harness.NewSession(harness.Config{
-			Provider: p.Name, Profile: prof.Name, Target: srv.URL, URLs: urls, APIKey: key, Secret: secret,
+			Provider: p.Name, Profile: prof.Name, URLs: urls, APIKey: key, Secret: secret,
 			Budget: f.suite.budget, Grace: f.suite.grace, Client: f.suite.clientOptions(), Seed: f.suite.seed, Assets: conform.Files,
+			Ext: ext,
 		})
 		if err != nil {
 			return err
@@ -120,6 +161,9 @@ func (f *demoFlags) providers() ([]*harness.Provider, error) {
 		if f.defect != "" && !defectApplies(f.defect, p.Name) {
 			continue
 		}
+		if f.app != "" && p.Name != "veriff" {
+			continue // integrator defects concern Veriff's session lifecycle
+		}
 		out = append(out, p)
 	}
 	if len(out) == 0 {
@@ -144,6 +188,15 @@ func (f *demoFlags) profileFor(p *harness.Provider) string {
 		return f.profile
 	}
 	return ""
+}
+
+func integratorDefectExists(name string) bool {
+	for _, d := range integrator.Defects() {
+		if d.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func defectExists(name string) bool {

@@ -15,6 +15,7 @@ import (
 	conform "github.com/conform-kit/conform"
 	"github.com/conform-kit/conform/config"
 	"github.com/conform-kit/conform/harness"
+	"github.com/conform-kit/conform/lifecycle"
 )
 
 func init() { register(newRunCmd) }
@@ -38,6 +39,9 @@ type runFlags struct {
 
 	configPath string
 	cfgSecret  string // api_secret from the config file (a ${ENV} reference, resolved)
+
+	testHook string // the integrator's test hook (lifecycle checks)
+	mockURL  string // the conform mock the integrator's client talks to
 }
 
 // loadConfig reads conform.yaml (from --config, or ./conform.yaml when it
@@ -112,6 +116,8 @@ Exit codes: 0 conformant, 1 not conformant, 2 usage or configuration error,
 		}
 	}
 	fl.StringVar(&f.apiKey, "api-key", "", "API key the provider sends (prefer CONFORM_API_KEY)")
+	fl.StringVar(&f.testHook, "test-hook-url", "", "your app's test hook (docs/lifecycle.md): with --mock-url, adds the end-to-end lifecycle checks (label lifecycle); token from CONFORM_TEST_HOOK_TOKEN")
+	fl.StringVar(&f.mockURL, "mock-url", "", "the running `conform mock` your app's Veriff client talks to (lifecycle checks)")
 	fl.StringArrayVarP(&f.headers, "header", "H", nil, "extra `'Name: value'` header on every request (e.g. a staging gateway's auth); repeatable")
 	fl.StringVar(&f.caCert, "ca-cert", "", "trust this PEM CA `FILE` for https targets")
 	fl.BoolVar(&f.insecure, "insecure", false, "skip TLS certificate verification (throwaway staging certificates only)")
@@ -165,16 +171,48 @@ func (f *runFlags) run(s *streams) error {
 		}
 		fmt.Fprintf(s.out, "conform: sending to %s, which is not this machine: %s\n", strings.Join(remote, ", "), limit)
 	}
+	ext, closeExt, err := f.lifecycleEnv(s)
+	if err != nil {
+		return err
+	}
+	defer closeExt()
 	sess, err := harness.NewSession(harness.Config{
 		Provider: f.provider, Profile: f.profile, Target: f.target, URLs: urls,
 		APIKey: apiKey, Secret: secret, Budget: f.suite.budget, Grace: f.suite.grace, Client: copts,
-		Seed: f.suite.seed, Assets: conform.Files,
+		Seed: f.suite.seed, Assets: conform.Files, Ext: ext,
 	})
 	if err != nil {
 		return usageError("%v", err)
 	}
 	defer sess.Client.Close()
 	return executeSuites(s, &f.suite, []*harness.Session{sess})
+}
+
+// lifecycleEnv builds the lifecycle checks' environment when --test-hook-url
+// and --mock-url are given (both or neither), and probes both doors: an
+// unreachable hook or mock is a setup problem (exit 3), not 12 failed checks.
+func (f *runFlags) lifecycleEnv(s *streams) (map[string]any, func(), error) {
+	none := func() {}
+	if f.testHook == "" && f.mockURL == "" {
+		return nil, none, nil
+	}
+	if f.testHook == "" || f.mockURL == "" {
+		return nil, none, usageError("--test-hook-url and --mock-url go together: the lifecycle checks drive your app through its hook and the provider through the mock")
+	}
+	if f.provider != "veriff" {
+		return nil, none, usageError("the lifecycle checks exist for Veriff only (the Shufti Pro document describes no session lifecycle to test)")
+	}
+	env, err := lifecycle.New(lifecycle.Config{
+		HookURL: f.testHook, HookToken: s.getenv("CONFORM_TEST_HOOK_TOKEN"), MockURL: f.mockURL, Timeout: f.suite.timeout,
+	})
+	if err != nil {
+		return nil, none, usageError("%v", err)
+	}
+	if err := env.Probe(cmdContext()); err != nil {
+		env.Close()
+		return nil, none, unreachableError("%v", err)
+	}
+	return map[string]any{lifecycle.Capability: env}, env.Close, nil
 }
 
 // stagingRate is the default request rate towards a host that is not this

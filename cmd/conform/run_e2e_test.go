@@ -19,6 +19,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/conform-kit/conform/lifecycle/integrator"
 	"github.com/conform-kit/conform/listener"
 	"github.com/conform-kit/conform/signing"
 )
@@ -122,11 +123,11 @@ func TestDemoReferenceIsConformant(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
 	}
-	if !strings.Contains(res.stdout, "CONFORMANT: 77 checks") {
+	if !strings.Contains(res.stdout, "CONFORMANT: 89 checks") {
 		t.Errorf("no verdict line:\n%s", res.stdout)
 	}
 	r := readReport(t, filepath.Join(dir, "r.json"))
-	if !r.Conformant || len(r.Checks) != 77 || r.Counts["passed"] != 77 {
+	if !r.Conformant || len(r.Checks) != 89 || r.Counts["passed"] != 89 {
 		t.Errorf("report: conformant=%v checks=%d counts=%v", r.Conformant, len(r.Checks), r.Counts)
 	}
 	junit, err := os.ReadFile(filepath.Join(dir, "j.xml"))
@@ -300,7 +301,7 @@ func TestListPrintsTheCatalogue(t *testing.T) {
 	}
 	res = conformExec(t, nil, "list", "--format", "json")
 	var rows []map[string]any
-	if err := json.Unmarshal([]byte(res.stdout), &rows); err != nil || len(rows) != 77 {
+	if err := json.Unmarshal([]byte(res.stdout), &rows); err != nil || len(rows) != 89 {
 		t.Fatalf("list --format json: %v, %d rows", err, len(rows))
 	}
 }
@@ -445,5 +446,41 @@ func TestConfigFile(t *testing.T) {
 	_ = os.WriteFile(bad, []byte("provider: veriff\napi_secret: plain-text-secret-123\n"), 0o600)
 	if res := run(e2eEnv, "run", "--config", bad); res.code != exitUsage || strings.Contains(res.stderr, "plain-text-secret-123") {
 		t.Errorf("literal secret: exit %d (want 2), stderr %q (must not echo it)", res.code, res.stderr)
+	}
+}
+
+// TestRunLifecycle: with --test-hook-url and --mock-url, run drives a real
+// integrator app (its client talking to a conform mock) through the session
+// lifecycle; the flags go together, are Veriff's, and unreachable doors are
+// exit 3.
+func TestRunLifecycle(t *testing.T) {
+	st, err := integrator.StartStack(integrator.StackConfig{Profile: signing.VeriffXSignature, APIKey: e2eKey, Secret: e2eSecret, HookToken: "hook-token-123456"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	env := map[string]string{"CONFORM_TEST_HOOK_TOKEN": "hook-token-123456"}
+	for k, v := range e2eEnv {
+		env[k] = v
+	}
+	args := []string{"run", "--provider", "veriff", "--decision-url", st.DecisionURL, "--event-url", st.EventURL,
+		"--test-hook-url", st.HookURL, "--mock-url", st.MockURL, "--labels", "lifecycle"}
+	res := conformExec(t, env, args...)
+	if res.code != 0 || !strings.Contains(res.stdout, "CONFORMANT: 12 checks") {
+		t.Fatalf("lifecycle run: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	if res := conformExec(t, env, "run", "--provider", "veriff", "--target", st.AppURL, "--test-hook-url", st.HookURL); res.code != exitUsage || !strings.Contains(res.stderr, "go together") {
+		t.Errorf("--test-hook-url alone: exit %d, stderr %q", res.code, res.stderr)
+	}
+	if res := conformExec(t, env, "run", "--provider", "veriff", "--target", st.AppURL, "--labels", "lifecycle"); res.code != exitUsage || !strings.Contains(res.stderr, "selects no check") {
+		t.Errorf("lifecycle labels without a hook: exit %d, stderr %q", res.code, res.stderr)
+	}
+	down, err := listener.StartHostile("down")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer down.Close()
+	if res := conformExec(t, env, "run", "--provider", "veriff", "--target", st.AppURL, "--test-hook-url", down.URL+"/hook", "--mock-url", st.MockURL); res.code != exitUnreachable {
+		t.Errorf("unreachable hook: exit %d, want 3; stderr %q", res.code, res.stderr)
 	}
 }
