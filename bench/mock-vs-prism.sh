@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154 # pid_*/port_* are assigned dynamically with printf -v in start()
 # Issue 4 §7: throughput of `conform mock` (every request validated against
 # spec/openapi.yaml and its signature checked) against Stoplight Prism's mock
 # (`prism mock spec/openapi.yaml`, validates requests, checks no signature) on

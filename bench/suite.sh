@@ -12,8 +12,9 @@ trap 'rm -rf "$out"' EXIT
 
 go test -c -o "$out/suites.test" ./suites/ >/dev/null
 go build -o "$out/conform" ./cmd/conform
-export CHECKS=$("$out/conform" list --provider veriff | tail -1 | awk '{print $1}')
-for i in $(seq "$rounds"); do
+CHECKS=$("$out/conform" list --provider veriff | tail -1 | awk '{print $1}')
+export CHECKS
+for _ in $(seq "$rounds"); do
   "$out/suites.test" -test.run '^$' -test.bench 'VeriffSuite$|Floor' -test.benchtime 20x >>"$out/bench.txt"
   "$out/suites.test" -test.run '^$' -test.bench 'VeriffSuiteDefaultGrace' -test.benchtime 3x >>"$out/bench.txt"
   /usr/bin/time -f '%M %e' -a -o "$out/demo.txt" "$out/conform" demo --provider veriff --no-color >/dev/null
