@@ -110,7 +110,7 @@ func TestParseErrors(t *testing.T) {
 		{"URL without host", "provider: veriff\nevent_url: http:///events\n",
 			`conform.yaml:2: event_url: "http:///events" has no host`, 2},
 		{"URL with credentials", "provider: veriff\ntarget: https://u:p@staging.example.com\n",
-			`conform.yaml:2: target: "https://u:p@staging.example.com" must not carry credentials (user:password@); use headers with a ${NAME} value for a gateway's auth`, 2},
+			`conform.yaml:2: target: "https://[redacted]@staging.example.com" must not carry credentials (user:password@); use headers with a ${NAME} value for a gateway's auth`, 2},
 		{"label filter", "provider: veriff\nlabels: \"signature &&\"\n",
 			`conform.yaml:2: labels "signature &&" is not a label filter:`, 2},
 		{"hook token without URL", "provider: veriff\ntest_hook:\n  token: ${CONFORM_API_KEY}\n",

@@ -377,7 +377,12 @@ func (p *parser) value(f field, keyLine int, n *yaml.Node) error {
 		}
 		if s.text != "" {
 			if msg := checkURL(s.text); msg != "" {
-				return p.errf(line, f.key, "%s: %s %s", f.key, s.show(), msg)
+				shown := s.show()
+				if u, err := url.Parse(s.text); err == nil && u.User != nil {
+					u.User = nil // never echo a password from the file
+					shown = strconvQuote(strings.Replace(u.String(), "://", "://[redacted]@", 1))
+				}
+				return p.errf(line, f.key, "%s: %s %s", f.key, shown, msg)
 			}
 		}
 		set := Setting[string]{s.text, keyLine}
@@ -727,3 +732,5 @@ func checkURL(raw string) string {
 	}
 	return ""
 }
+
+func strconvQuote(s string) string { return strconv.Quote(s) }

@@ -118,12 +118,12 @@ func NewSession(cfg Config) (*Session, error) {
 				return nil, fmt.Errorf("no URL for the %s endpoint: give --target or --%s", ep.Name, ep.Flag)
 			}
 			if err := checkURL(cfg.Target); err != nil {
-				return nil, fmt.Errorf("--target %q: %w", cfg.Target, err)
+				return nil, fmt.Errorf("--target %q: %w", withoutPassword(cfg.Target), err)
 			}
 			u, flag = strings.TrimRight(cfg.Target, "/")+ep.Path, "--target"
 		}
 		if err := checkURL(u); err != nil {
-			return nil, fmt.Errorf("%s %q: %w", flag, u, err)
+			return nil, fmt.Errorf("%s %q: %w", flag, withoutPassword(u), err)
 		}
 		urls[ep.Name] = u
 	}
@@ -166,6 +166,15 @@ func checkCredential(what, v string) error {
 		return fmt.Errorf("the %s is shorter than %d characters: too short to redact reliably from conform's output; real ones are longer", what, MinCredentialLength)
 	}
 	return nil
+}
+
+// withoutPassword hides the user:password part of a URL in messages.
+func withoutPassword(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		u.User = nil
+		return strings.Replace(u.String(), "://", "://[redacted]@", 1)
+	}
+	return raw
 }
 
 func checkURL(raw string) error {

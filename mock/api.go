@@ -67,8 +67,14 @@ func viewDecision(d *decisionRec) *decisionView {
 func (m *Mock) viewLocked(s *session, now time.Time) SessionView {
 	v := SessionView{
 		ID: s.id, URL: s.url, State: s.state, Conclusive: s.conclusive, Expired: m.expired(s, now),
-		Created: fmtTime(s.created), ExpiresAt: fmtTime(s.expires), VendorData: s.vendorData, Callback: s.callback,
+		Created: fmtTime(s.created), ExpiresAt: fmtTime(s.expires), Callback: m.redact(s.callback),
 		Decision: viewDecision(s.decision),
+	}
+	// Client-supplied text is echoed back redacted: a client that put the
+	// key or secret into vendorData must not see it in admin answers.
+	if s.vendorData != nil {
+		vd := m.redact(*s.vendorData)
+		v.VendorData = &vd
 	}
 	st := s.current().state
 	v.Open = !s.conclusive && !v.Expired && (st == StateCreated || st == StateStarted)

@@ -128,6 +128,12 @@ func (f *mockFlags) run(s *streams) error {
 	if f.maxMediaBytes <= 0 {
 		return usageError("--max-media-bytes must be positive")
 	}
+	if f.report != "" {
+		// Check now, not at exit: a typo must not lose a whole session's report.
+		if err := checkWritable(f.report); err != nil {
+			return usageError("--report %s: %v", f.report, err)
+		}
+	}
 	secret, err := f.secret.secret(s)
 	if err != nil {
 		return err

@@ -117,11 +117,11 @@ Exit codes: 0 conformant, 1 not conformant, 2 usage or configuration error,
 	}
 	fl.StringVar(&f.apiKey, "api-key", "", "API key the provider sends (prefer CONFORM_API_KEY)")
 	fl.StringVar(&f.testHook, "test-hook-url", "", "your app's test hook (docs/lifecycle.md): with --mock-url, adds the end-to-end lifecycle checks (label lifecycle); token from CONFORM_TEST_HOOK_TOKEN")
-	fl.StringVar(&f.mockURL, "mock-url", "", "the running `conform mock` your app's Veriff client talks to (lifecycle checks)")
+	fl.StringVar(&f.mockURL, "mock-url", "", "base `URL` of the running conform mock your app's Veriff client talks to (lifecycle checks)")
 	fl.StringArrayVarP(&f.headers, "header", "H", nil, "extra `'Name: value'` header on every request (e.g. a staging gateway's auth); repeatable")
 	fl.StringVar(&f.caCert, "ca-cert", "", "trust this PEM CA `FILE` for https targets")
 	fl.BoolVar(&f.insecure, "insecure", false, "skip TLS certificate verification (throwaway staging certificates only)")
-	fl.Float64Var(&f.rate, "rate", -1, "max requests per `second`; default: unlimited for loopback targets, "+fmt.Sprint(stagingRate)+" for any other host; 0: unlimited")
+	fl.Float64Var(&f.rate, "rate", -1, "max requests per second (`N`); default: unlimited for loopback targets, "+fmt.Sprint(stagingRate)+" for any other host; 0: unlimited")
 	f.secret.register(cmd)
 	f.suite.register(cmd)
 	return cmd

@@ -238,7 +238,13 @@ func executeSuites(s *streams, f *suiteFlags, sessions []*harness.Session) error
 		return &exitError{code: exitUsage, err: fmt.Errorf("writing reports: %s", strings.Join(reportErrs, "; "))}
 	}
 	if !rep.Conformant || !passed {
-		return failedError("not conformant: %d failed, %d blocked", rep.Counts["failed"], rep.Counts["blocked"])
+		why := fmt.Sprintf("%d failed, %d blocked", rep.Counts["failed"], rep.Counts["blocked"])
+		if xf != nil {
+			if n := len(xf.Problems()); n > 0 {
+				why += fmt.Sprintf(", %d expected-failure entries stale or expired (see above)", n)
+			}
+		}
+		return failedError("not conformant: %s", why)
 	}
 	return nil
 }
