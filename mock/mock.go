@@ -134,6 +134,7 @@ type Mock struct {
 	delivOrder []*delivery
 	delivSeq   int64
 	finishSeq  int64
+	finished   finishedQueue // finished sessions, first finished first (session.go)
 	shuftiReqs map[string]*shuftiRequest
 	shuftiTok  map[string]*shuftiRequest
 

@@ -295,10 +295,7 @@ func (m *Mock) decideLocked(s *session, d Decision, now time.Time) error {
 	s.state = d.Status
 	switch code {
 	case codeApproved, codeDeclined, codeExpired:
-		s.conclusive = true
-		s.finishedAt = now
-		m.finishSeq++
-		s.finishSeq = m.finishSeq
+		m.finishLocked(s, now)
 		s.expiry.Stop()
 	case codeResubmit:
 		// "a next attempt is created ready to be used and accessible via
@@ -327,14 +324,23 @@ func (m *Mock) expireLocked(s *session, now time.Time) {
 		// The fixtures are validated at startup; a failure here is a bug in
 		// the mock, kept visible in the session instead of crashing.
 		s.state = status
-		s.conclusive = true
-		s.finishedAt = now
-		m.finishSeq++
-		s.finishSeq = m.finishSeq
+		m.finishLocked(s, now)
 	}
 }
 
 func (m *Mock) expired(s *session, now time.Time) bool { return !now.Before(s.expires) }
+
+// finishLocked closes s for good and queues it for eviction. Sessions are
+// queued in the order they finish, so the queue's head is always the session
+// that finished first: eviction is O(1) instead of a scan of every session
+// under the lock.
+func (m *Mock) finishLocked(s *session, now time.Time) {
+	s.conclusive = true
+	s.finishedAt = now
+	m.finishSeq++
+	s.finishSeq = m.finishSeq
+	m.finished.push(s)
+}
 
 // evictSessionLocked makes room for one more session: the session that finished
 // first goes first, with its media and undelivered webhooks. It reports
@@ -343,17 +349,48 @@ func (m *Mock) evictSessionLocked() bool {
 	if len(m.sessions) < m.cfg.MaxSessions {
 		return true
 	}
-	var oldest *session
-	for _, s := range m.sessions {
-		if s.conclusive && (oldest == nil || s.finishSeq < oldest.finishSeq) {
-			oldest = s
-		}
-	}
+	oldest := m.finished.pop()
 	if oldest == nil {
 		return false
 	}
 	m.dropSessionLocked(oldest)
 	return true
+}
+
+// finishedQueue holds the finished sessions still kept, in finish order
+// (ascending finishSeq). A session enters once, when it becomes conclusive
+// (which is final), and leaves only when it is evicted.
+type finishedQueue struct {
+	q    []*session
+	head int
+}
+
+func (f *finishedQueue) push(s *session) { f.q = append(f.q, s) }
+
+func (f *finishedQueue) pop() *session {
+	if f.head == len(f.q) {
+		return nil
+	}
+	s := f.q[f.head]
+	f.q[f.head] = nil
+	f.head++
+	// Reuse the backing array once half of it is spent, so the queue stays
+	// bounded by the sessions kept (at most MaxSessions).
+	if f.head > len(f.q)/2 {
+		n := copy(f.q, f.q[f.head:])
+		clear(f.q[n:])
+		f.q, f.head = f.q[:n], 0
+	}
+	return s
+}
+
+// each visits the queued sessions, first finished first, until fn returns false.
+func (f *finishedQueue) each(fn func(*session) bool) {
+	for _, s := range f.q[f.head:] {
+		if !fn(s) {
+			return
+		}
+	}
 }
 
 func (m *Mock) dropSessionLocked(s *session) {
@@ -375,11 +412,13 @@ func (m *Mock) dropSessionLocked(s *session) {
 func (m *Mock) makeMediaRoomLocked(n int64) bool {
 	for m.mediaBytes+n > m.cfg.MaxMediaTotal {
 		var oldest *session
-		for _, s := range m.sessions {
-			if s.conclusive && sessionMediaBytes(s) > 0 && (oldest == nil || s.finishSeq < oldest.finishSeq) {
+		m.finished.each(func(s *session) bool {
+			if sessionMediaBytes(s) > 0 {
 				oldest = s
+				return false
 			}
-		}
+			return true
+		})
 		if oldest == nil {
 			return false
 		}

@@ -37,8 +37,14 @@ var supportedFeatures = map[string]bool{featureSelfID: true}
 
 // kinValidate validates the request against spec/openapi.yaml with
 // kin-openapi and returns every error it finds. Authentication is the
-// mock's own (it needs the secret), so kin-openapi's is a no-op.
+// mock's own (it needs the secret), so kin-openapi's is a no-op. The route
+// is validationRoute's: the same checks without kin-openapi's per-request
+// schema compile (validate_relabel.go).
 func kinValidate(r *http.Request, route *routers.Route, params map[string]string, body []byte) error {
+	return kinValidateOn(validationRoute(route), r, params, body)
+}
+
+func kinValidateOn(route *routers.Route, r *http.Request, params map[string]string, body []byte) error {
 	req := r.Clone(r.Context())
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.ContentLength = int64(len(body))
