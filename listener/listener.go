@@ -459,7 +459,7 @@ func (l *Listener) verify(body []byte, sig string) bool {
 	secret := l.cfg.Secret
 	switch l.defect {
 	case ReserializedBody:
-		if re, err := jsonStringify(body); err == nil {
+		if re, err := signing.JSONStringify(body); err == nil {
 			body = re
 		}
 		return l.profile.Verify(secret, body, sig)

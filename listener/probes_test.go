@@ -2,6 +2,7 @@ package listener
 
 import (
 	"bytes"
+	"github.com/conform-kit/conform/signing"
 	"net/http"
 )
 
@@ -76,7 +77,7 @@ func probes(e env) []probe {
 		}},
 		{"signature-of-reserialized", "401", false, func(e env) []*http.Request {
 			pb := e.prettyBody()
-			re, err := jsonStringify(pb)
+			re, err := signing.JSONStringify(pb)
 			if err != nil {
 				panic(err)
 			}

@@ -627,6 +627,20 @@ const maxJSONDepth = 512
 
 // parseOrdered parses one JSON document into nil, bool, json.Number, string,
 // []any and *object.
+// JSONStringify returns what JavaScript's JSON.stringify(JSON.parse(body))
+// produces: the re-serialization a Node listener built on a body parser
+// verifies when it hashes JSON.stringify(req.body) instead of the raw bytes.
+// The listener package's reserialized-body defect uses it; diagnosis uses
+// the same serializer, so both agree byte for byte (tests compare it with
+// real node).
+func JSONStringify(body []byte) ([]byte, error) {
+	v, err := parseOrdered(body)
+	if err != nil {
+		return nil, err
+	}
+	return jsStyle("").render(v), nil
+}
+
 func parseOrdered(b []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()

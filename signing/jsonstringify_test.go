@@ -1,4 +1,4 @@
-package listener
+package signing
 
 import "testing"
 
@@ -16,7 +16,7 @@ func TestJSONStringifyMatchesNode(t *testing.T) {
 		{`{"01":1,"1":2,"4294967295":3,"4294967294":4}`, `{"1":2,"4294967294":4,"01":1,"4294967295":3}`},
 	}
 	for _, c := range cases {
-		got, err := jsonStringify([]byte(c.in))
+		got, err := JSONStringify([]byte(c.in))
 		if err != nil {
 			t.Errorf("%q: %v", c.in, err)
 			continue
@@ -26,7 +26,7 @@ func TestJSONStringifyMatchesNode(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{``, `{`, `{"a":1} x`, `{"a":}`} {
-		if _, err := jsonStringify([]byte(bad)); err == nil {
+		if _, err := JSONStringify([]byte(bad)); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}
