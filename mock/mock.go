@@ -122,6 +122,9 @@ type Mock struct {
 	public   string
 	report   *Report
 	handler  http.Handler
+	// veriffSigKey is veriff.Header in its canonical form (the map key
+	// http.Header.Set and Get use), computed once instead of per request.
+	veriffSigKey string
 
 	mu         sync.Mutex
 	sessions   map[string]*session
@@ -214,7 +217,7 @@ func New(cfg Config) (*Mock, error) {
 		return nil, err
 	}
 	m := &Mock{
-		cfg: cfg, veriff: vp, shufti: sp, clock: cfg.Clock, router: router, contract: c, fixtures: fx,
+		cfg: cfg, veriff: vp, veriffSigKey: http.CanonicalHeaderKey(vp.Header), shufti: sp, clock: cfg.Clock, router: router, contract: c, fixtures: fx,
 		client: client, tokenKey: key, public: strings.TrimRight(cfg.PublicURL, "/"),
 		sessions: map[string]*session{}, tokens: map[string]*session{}, attempts: map[string]*attempt{},
 		media: map[string]*media{}, stamps: map[string]*media{}, deliveries: map[string]*delivery{},
@@ -350,7 +353,18 @@ func (m *Mock) newUUID() string {
 	}
 	b[6] = (b[6] & 0x0f) | 0x40
 	b[8] = (b[8] & 0x3f) | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	// The same text as fmt.Sprintf("%x-%x-%x-%x-%x", ...), without fmt.
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:36], b[10:16])
+	return string(out[:])
 }
 
 func randomHex(n int) string {

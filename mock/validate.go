@@ -44,17 +44,45 @@ func kinValidate(r *http.Request, route *routers.Route, params map[string]string
 	return kinValidateOn(validationRoute(route), r, params, body)
 }
 
+// kinValidateBody is kinValidate that also returns the body as kin-openapi
+// decoded it, when that value is exactly what semanticProblems' own decode
+// would give (see bodyValueReusable), so the body is not parsed twice. It
+// is nil when that is not so, or when the body failed validation (kin-openapi
+// keeps the value of a valid body only). Validation is the same either way:
+// KeepValidatedValue only makes kin-openapi hand back the value it validated.
+func kinValidateBody(r *http.Request, route *routers.Route, params map[string]string, body []byte) (any, error) {
+	route = validationRoute(route)
+	keep := bodyValueReusable(route, r)
+	return kinValidateKeep(route, r, params, body, keep)
+}
+
 func kinValidateOn(route *routers.Route, r *http.Request, params map[string]string, body []byte) error {
-	req := r.Clone(r.Context())
+	_, err := kinValidateKeep(route, r, params, body, false)
+	return err
+}
+
+func kinValidateKeep(route *routers.Route, r *http.Request, params map[string]string, body []byte, keep bool) (any, error) {
+	var req *http.Request
+	if leavesRequestAlone(route) {
+		cp := *r // kin-openapi only replaces the copy's Body, GetBody and ContentLength
+		req = &cp
+	} else {
+		req = r.Clone(r.Context())
+	}
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.ContentLength = int64(len(body))
 	if len(body) == 0 {
 		req.Body = http.NoBody
 	}
-	return openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{
+	err := openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{
 		Request: req, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+			KeepValidatedValue: keep},
 	})
+	if v, ok := req.Body.(interface{ ValidatedValue() any }); keep && ok {
+		return v.ValidatedValue(), err
+	}
+	return nil, err
 }
 
 // flatten walks kin-openapi's nested errors down to the leaves that say
@@ -198,12 +226,30 @@ func idProblems(params map[string]string) []problem {
 // semanticProblems are the document's rules that a schema cannot state:
 // the timestamp's age against the (virtual) clock, a real calendar date, an
 // assigned country code, a supported feature, an actual PNG/JPEG image.
-func (m *Mock) semanticProblems(op string, body []byte, now time.Time) (probs []problem, img *decodedImage) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var doc map[string]any
-	if err := dec.Decode(&doc); err != nil {
-		return nil, nil // kin-openapi reports it
+//
+// It also returns the decoded body of a create request when that body is a
+// single JSON value with nothing but white space after it (see
+// fieldsFromDoc), so createSession does not parse it again.
+//
+// validated is the body as kin-openapi decoded it (kinValidateBody), or nil:
+// a JSON object there is the very value the decode below would produce.
+func (m *Mock) semanticProblems(op string, body []byte, now time.Time, validated any) (probs []problem, img *decodedImage, doc map[string]any) {
+	switch op {
+	case "veriffCreateSession", "veriffSubmitSession", "veriffUploadSessionMedia":
+	default:
+		return nil, nil, nil // no semantic rule reads the body of any other operation
+	}
+	var singleValue bool // body is one JSON value and white space
+	if obj, ok := validated.(map[string]any); ok {
+		doc = obj
+		singleValue = op == "veriffCreateSession" && json.Valid(body)
+	} else {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		if err := dec.Decode(&doc); err != nil {
+			return nil, nil, nil // kin-openapi reports it
+		}
+		singleValue = onlySpaceAfter(body, dec.InputOffset())
 	}
 	switch op {
 	case "veriffCreateSession", "veriffSubmitSession":
@@ -221,7 +267,24 @@ func (m *Mock) semanticProblems(op string, body []byte, now time.Time) (probs []
 			img = d
 		}
 	}
-	return probs, img
+	if op == "veriffCreateSession" && singleValue {
+		return probs, img, doc
+	}
+	return probs, img, nil
+}
+
+// onlySpaceAfter reports whether body holds nothing but JSON white space
+// from off on (json.Unmarshal refuses anything else after the value; the
+// json.Decoder used above does not look).
+func onlySpaceAfter(body []byte, off int64) bool {
+	for _, c := range body[off:] {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func staleTimestamp(obj map[string]any, now time.Time) []problem {

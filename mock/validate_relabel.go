@@ -2,6 +2,7 @@ package mock
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -59,7 +60,102 @@ func validationRoute(route *routers.Route) *routers.Route {
 	}
 	cp := *route
 	cp.Spec = labelled30(route.Spec)
+	cp.Operation = withoutSecurity(route.Spec, route.Operation)
 	return &cp
+}
+
+// noSecurityOp: *openapi3.Operation -> *openapi3.Operation, the operation
+// kin-openapi is handed instead (see withoutSecurity).
+var noSecurityOp sync.Map
+
+// withoutSecurity returns op, or, when kin-openapi's security check of op
+// cannot fail, a copy of op with no security requirements. The mock checks
+// the API key and signature itself before kin-openapi runs and hands it
+// NoopAuthenticationFunc, so kin-openapi's check only asks whether some
+// requirement names schemes the document declares; where one does, the
+// answer is yes on every request, and the check only cost a read of the
+// body per requirement. Decided once per operation.
+func withoutSecurity(doc *openapi3.T, op *openapi3.Operation) *openapi3.Operation {
+	if v, ok := noSecurityOp.Load(op); ok {
+		return v.(*openapi3.Operation)
+	}
+	out := op
+	if securityAlwaysPasses(doc, op) {
+		cp := *op // shallow: parameters and body are shared, read-only
+		cp.Security = &openapi3.SecurityRequirements{}
+		out = &cp
+	}
+	v, _ := noSecurityOp.LoadOrStore(op, out)
+	return v.(*openapi3.Operation)
+}
+
+// securityAlwaysPasses reports whether openapi3filter.ValidateSecurityRequirements
+// with NoopAuthenticationFunc returns nil for op whatever the request: it
+// does when there is no requirement, or when one requirement names only
+// schemes declared in components (it fails a requirement only for an
+// undeclared scheme, or for the authentication function's error).
+func securityAlwaysPasses(doc *openapi3.T, op *openapi3.Operation) bool {
+	srs := op.Security
+	if srs == nil {
+		srs = &doc.Security
+	}
+	if len(*srs) == 0 {
+		return true
+	}
+	var schemes openapi3.SecuritySchemes
+	if doc.Components != nil {
+		schemes = doc.Components.SecuritySchemes
+	}
+	for _, sr := range *srs {
+		declared := true
+		for name := range sr {
+			if ref := schemes[name]; ref == nil || ref.Value == nil {
+				declared = false
+			}
+		}
+		if declared {
+			return true
+		}
+	}
+	return false
+}
+
+// requestUntouched: *openapi3.Operation -> bool (see leavesRequestAlone).
+var requestUntouched sync.Map
+
+// leavesRequestAlone reports whether openapi3filter.ValidateRequest can
+// write nothing but the body fields of the request it is given for route:
+// it writes to the header, the query or the cookies only to fill in the
+// default of a parameter that was not sent. With no parameter that has a
+// default (or a content-typed parameter, not inspected here), a shallow copy
+// of the request is as good as r.Clone's deep one.
+func leavesRequestAlone(route *routers.Route) bool {
+	if v, ok := requestUntouched.Load(route.Operation); ok {
+		return v.(bool)
+	}
+	var params openapi3.Parameters
+	if route.PathItem != nil {
+		params = append(params, route.PathItem.Parameters...)
+	}
+	params = append(params, route.Operation.Parameters...)
+	ok := true
+	for _, p := range params {
+		if p == nil || p.Value == nil || p.Value.Content != nil || p.Value.Schema == nil || p.Value.Schema.Value == nil {
+			ok = false
+			break
+		}
+		s := p.Value.Schema.Value
+		if s.Default != nil {
+			ok = false
+		}
+		for _, sub := range s.AllOf {
+			if sub == nil || sub.Value == nil || sub.Value.Default != nil {
+				ok = false
+			}
+		}
+	}
+	requestUntouched.Store(route.Operation, ok)
+	return ok
 }
 
 func canRelabel(route *routers.Route) bool {
@@ -198,4 +294,42 @@ func uses2020Keyword(s *openapi3.Schema) bool {
 		s.If != nil || s.Then != nil || s.Else != nil ||
 		len(s.DependentRequired) != 0 || len(s.Defs) != 0 ||
 		s.ContentSchema != nil
+}
+
+// bodyReusable: *openapi3.Operation -> bool (see bodyValueReusable).
+var bodyReusable sync.Map
+
+// bodyValueReusable reports whether the body value kin-openapi validates for
+// r on route is exactly json.Decoder's UseNumber decode of the body: the
+// route is a relabelled one (validated by kin-openapi's 3.0 validator, which
+// changes the value it visits only to fill in defaults), no schema of its
+// request body has a default, and r's media type is application/json (so
+// kin-openapi decodes it with its JSON decoder: json.Decoder, UseNumber).
+func bodyValueReusable(route *routers.Route, r *http.Request) bool {
+	if route.Spec == nil || route.Spec.IsOpenAPI31OrLater() {
+		return false // not relabelled: the 2020 validator may be used
+	}
+	mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	if !strings.EqualFold(strings.TrimSpace(mt), "application/json") {
+		return false
+	}
+	if v, ok := bodyReusable.Load(route.Operation); ok {
+		return v.(bool)
+	}
+	ok := route.Operation.RequestBody != nil && route.Operation.RequestBody.Value != nil
+	if ok {
+		for _, c := range route.Operation.RequestBody.Value.Content {
+			if c == nil || c.Schema == nil {
+				continue
+			}
+			_ = c.Schema.WalkSubtree(func(_ string, ref *openapi3.SchemaRef) error {
+				if ref.Value == nil || ref.Value.Default != nil {
+					ok = false
+				}
+				return nil
+			})
+		}
+	}
+	bodyReusable.Store(route.Operation, ok)
+	return ok
 }

@@ -25,6 +25,10 @@ type exchange struct {
 	now time.Time
 }
 
+// authClientKey is X-AUTH-CLIENT as http.Header stores it: given in
+// canonical form, Set and Get need not canonicalize it on every request.
+const authClientKey = "X-Auth-Client"
+
 func (m *Mock) newExchange(w http.ResponseWriter, r *http.Request, provider string) *exchange {
 	now := m.clock.Now()
 	return &exchange{m: m, w: w, r: r, now: now,
@@ -48,8 +52,8 @@ func (x *exchange) done() {
 func (x *exchange) writeVeriff(status int, contentType string, body []byte) {
 	h := x.w.Header()
 	h.Set("Content-Type", contentType)
-	h.Set("X-AUTH-CLIENT", x.m.cfg.APIKey)
-	h.Set(x.m.veriff.Header, x.m.veriff.Sign(x.m.cfg.Secret, body))
+	h.Set(authClientKey, x.m.cfg.APIKey)
+	h.Set(x.m.veriffSigKey, x.m.veriff.Sign(x.m.cfg.Secret, body))
 	x.w.WriteHeader(status)
 	_, _ = x.w.Write(body)
 	x.rec.Status = status
@@ -143,8 +147,9 @@ func (m *Mock) serveVeriff(w http.ResponseWriter, r *http.Request) {
 		x.fail(http.StatusBadRequest, probs...)
 		return
 	}
-	probs := veriffProblems(r, kinValidate(r, route, params, body))
-	semantic, img := m.semanticProblems(op, body, x.now)
+	validated, kerr := kinValidateBody(r, route, params, body)
+	probs := veriffProblems(r, kerr)
+	semantic, img, doc := m.semanticProblems(op, body, x.now, validated)
 	probs = append(probs, semantic...)
 	if len(probs) > 0 {
 		x.fail(http.StatusBadRequest, probs...)
@@ -153,7 +158,7 @@ func (m *Mock) serveVeriff(w http.ResponseWriter, r *http.Request) {
 
 	switch op {
 	case "veriffCreateSession":
-		m.createSession(x, body)
+		m.createSession(x, body, doc)
 	case "veriffSubmitSession":
 		m.submitSession(x, params["sessionId"])
 	case "veriffUploadSessionMedia":
@@ -183,7 +188,7 @@ func (m *Mock) serveVeriff(w http.ResponseWriter, r *http.Request) {
 // string (required) - API Key", "X-SIGNATURE: string (required) - Request
 // Body signed with API Secret" (GETs: "Session ID signed with API Secret").
 func (m *Mock) authenticVeriff(x *exchange, body []byte, params map[string]string) bool {
-	key := x.r.Header.Get("X-AUTH-CLIENT")
+	key := x.r.Header.Get(authClientKey)
 	if subtle.ConstantTimeCompare([]byte(key), []byte(m.cfg.APIKey)) != 1 {
 		detail := "X-AUTH-CLIENT is not the API key the mock was started with"
 		if key == "" {
@@ -202,7 +207,7 @@ func (m *Mock) authenticVeriff(x *exchange, body []byte, params map[string]strin
 	if m.veriff.Name == signing.VeriffHMAC.Name {
 		missingRule, mismatchRule = RuleSignatureHMAC, RuleSignatureHMAC
 	}
-	got := x.r.Header.Get(m.veriff.Header)
+	got := x.r.Header.Get(m.veriffSigKey)
 	if got == "" {
 		detail := fmt.Sprintf("no %s header; sign %s: %s = %s", m.veriff.Header, what, m.veriff.Header, m.veriff.Formula)
 		for _, other := range signing.ForProvider("veriff") {
@@ -242,17 +247,25 @@ type verificationOut struct {
 	BaseURL      string  `json:"baseUrl,omitempty"`
 }
 
-func (m *Mock) createSession(x *exchange, body []byte) {
+type createFields struct {
+	Callback   string            `json:"callback"`
+	Person     map[string]string `json:"person"`
+	Document   map[string]string `json:"document"`
+	VendorData *string           `json:"vendorData"`
+	Lang       string            `json:"lang"`
+}
+
+// createSession creates the session. doc is the body as semanticProblems
+// decoded it, or nil; fieldsFromDoc reads the fields from it when that
+// gives exactly what json.Unmarshal would, and the body is parsed again
+// otherwise.
+func (m *Mock) createSession(x *exchange, body []byte, doc map[string]any) {
 	var req struct {
-		Verification struct {
-			Callback   string            `json:"callback"`
-			Person     map[string]string `json:"person"`
-			Document   map[string]string `json:"document"`
-			VendorData *string           `json:"vendorData"`
-			Lang       string            `json:"lang"`
-		} `json:"verification"`
+		Verification createFields `json:"verification"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil {
+	if v, ok := fieldsFromDoc(doc); ok {
+		req.Verification = v
+	} else if err := json.Unmarshal(body, &req); err != nil {
 		x.fail(http.StatusBadRequest, problem{code: "1104", rule: RuleInvalidParameters, detail: err.Error()})
 		return
 	}
@@ -287,6 +300,79 @@ func (m *Mock) createSession(x *exchange, body []byte) {
 		Status       string          `json:"status"`
 		Verification verificationOut `json:"verification"`
 	}{"success", out})
+}
+
+// fieldsFromDoc reads createFields from the decoded body when every one of
+// them is absent or of the plain JSON type json.Unmarshal fills it from (a
+// string; an object of strings) and no key differs from a field's name only
+// in case (json.Unmarshal matches those too). Anything else (null, another
+// type, a case variant) answers ok=false and createSession parses the body
+// with json.Unmarshal as before. The request has passed the schema by then,
+// which already rules all of those out.
+func fieldsFromDoc(doc map[string]any) (f createFields, ok bool) {
+	if doc == nil || !exactKeys(doc, "verification") {
+		return f, false
+	}
+	raw, present := doc["verification"]
+	if !present {
+		return f, true
+	}
+	v, isObj := raw.(map[string]any)
+	if !isObj || !exactKeys(v, "callback", "person", "document", "vendorData", "lang") {
+		return f, false
+	}
+	str := func(k string, dst *string) bool {
+		x, present := v[k]
+		if !present {
+			return true
+		}
+		s, ok := x.(string)
+		*dst = s
+		return ok
+	}
+	strMap := func(k string, dst *map[string]string) bool {
+		x, present := v[k]
+		if !present {
+			return true
+		}
+		obj, ok := x.(map[string]any)
+		if !ok {
+			return false
+		}
+		out := make(map[string]string, len(obj))
+		for key, val := range obj {
+			s, ok := val.(string)
+			if !ok {
+				return false
+			}
+			out[key] = s
+		}
+		*dst = out
+		return true
+	}
+	var vd string
+	_, hasVD := v["vendorData"]
+	if !str("callback", &f.Callback) || !str("lang", &f.Lang) || !str("vendorData", &vd) ||
+		!strMap("person", &f.Person) || !strMap("document", &f.Document) {
+		return createFields{}, false
+	}
+	if hasVD {
+		f.VendorData = &vd
+	}
+	return f, true
+}
+
+// exactKeys reports whether no key of obj matches one of names
+// case-insensitively without being it.
+func exactKeys(obj map[string]any, names ...string) bool {
+	for k := range obj {
+		for _, n := range names {
+			if k != n && strings.EqualFold(k, n) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // openSession finds a session a client wants to change and refuses one the
